@@ -1,0 +1,38 @@
+/** The registry's one ordered middleware list. */
+import connect from 'connect';
+import type { RegistryContext } from './context.js';
+import { actionMiddleware } from './middlewares/action.js';
+import { batchMiddleware } from './middlewares/batch.js';
+import { componentsMiddleware } from './middlewares/components.js';
+import { corsMiddleware } from './middlewares/cors.js';
+import { errorMiddleware, notFoundMiddleware } from './middlewares/errors.js';
+import { healthMiddleware } from './middlewares/health.js';
+import { metricsMiddleware, requestMetricsMiddleware } from './middlewares/metrics.js';
+import { publishMiddleware } from './middlewares/publish.js';
+import { renderMiddleware } from './middlewares/render.js';
+import { staticMiddleware } from './middlewares/static.js';
+
+export function createApp(ctx: RegistryContext): connect.Server {
+  const app = connect();
+  const use = app.use.bind(app) as (route: string, fn: (...args: any[]) => unknown) => void;
+
+  // Count every response, whatever answers it.
+  app.use(requestMetricsMiddleware(ctx) as connect.NextHandleFunction);
+  // Browser pages on other origins may call the public routes (never publish/admin).
+  app.use(corsMiddleware(ctx) as connect.NextHandleFunction);
+  // Operations.
+  use('/health', healthMiddleware(ctx));
+  use('/metrics', metricsMiddleware(ctx));
+  // Rendering: the hot path.
+  use('/r/component', renderMiddleware(ctx));
+  use('/r/batch', batchMiddleware(ctx));
+  use('/r/action', actionMiddleware(ctx));
+  use('/r/static', staticMiddleware(ctx));
+  // Registry: list, detail, deprecate; publish (authenticated).
+  use('/r/components', componentsMiddleware(ctx));
+  use('/r/publish', publishMiddleware(ctx));
+  // Nothing matched, and the one error boundary.
+  app.use(notFoundMiddleware() as connect.NextHandleFunction);
+  app.use(errorMiddleware(ctx) as unknown as connect.ErrorHandleFunction);
+  return app;
+}

@@ -1,0 +1,110 @@
+/**
+ * Everything the middlewares share, built once when the registry is created: database,
+ * stores, storage, sandbox, render core, auth, metrics.
+ */
+import path from 'node:path';
+import { LRUCache } from 'lru-cache';
+import { createRenderCore, type RenderTarget } from '../runtime/core/render.js';
+import { createSandbox } from '../runtime/core/sandbox/index.js';
+import { badRequest, createError, notFound } from '../runtime/core/errors.js';
+import { createAuth } from './auth.js';
+import { openDatabase } from './metadata/database.js';
+import { createComponentStore, type VersionRecord } from './metadata/components.js';
+import { createTokenStore } from './metadata/tokens.js';
+import { createMetrics } from './metrics.js';
+import { filesystemDriver } from './storage/drivers/filesystem.js';
+import type { ResolvedOptions } from './options.js';
+import type { Req } from './http.js';
+
+export function createRegistryContext(options: ResolvedOptions) {
+  const db = openDatabase(options.database);
+  const components = createComponentStore(db);
+  const tokens = createTokenStore(db);
+  const storage = options.storage ?? filesystemDriver({ base: path.join(options.dataDir, 'storage') });
+  const logger = options.logger;
+
+  const sandbox = createSandbox({
+    loadSource: async (name, version) => {
+      const record = components.get(name, version);
+      if (!record?.manifest.server) throw new Error(`${name}@${version} has no server code`);
+      const bytes = await storage.getItemRaw(`${record.prefix}/${record.manifest.server}`);
+      if (!bytes) throw new Error(`the server code of ${name}@${version} is missing from storage`);
+      return Buffer.from(bytes).toString('utf8');
+    },
+    dependencies: options.dependencies,
+    root: options.root,
+    plugins: options.plugins,
+    timeout: options.timeout,
+    workers: options.workers,
+    cacheSize: options.cacheSize,
+    memoryLimitMb: options.memoryLimitMb,
+    logger,
+  });
+  const core = createRenderCore({
+    // A component without server code renders with `data: null` and has no actions.
+    run: (job) => {
+      const record = components.get(job.name, job.version);
+      if (record && !record.manifest.server) {
+        if (job.kind === 'action') return Promise.reject(notFound(`${job.name}@${job.version} has no action "${job.action}"`));
+        return Promise.resolve({ data: 'null' });
+      }
+      return sandbox.run(job);
+    },
+  });
+
+  /** The published version a request means, or a 400/404 that says why not. */
+  function resolve(name: string | null, range: string): VersionRecord {
+    if (!name) throw badRequest('The URL needs a component name: /r/component/<name>/<version>');
+    const record = components.resolve(name, range);
+    if (record === undefined) {
+      throw badRequest(`"${range}" is not a version or a semver range (try 1.2.3, 1.x or ^1.2.0)`);
+    }
+    if (record === null) {
+      const known = components.versions(name).length > 0;
+      throw notFound(known ? `${name} has no version matching "${range || 'latest'}"` : `Component "${name}" not found`);
+    }
+    return record;
+  }
+
+  /** The base of URLs in payloads: the configured public URL, or what the client called. */
+  function baseUrl(req: Req): string {
+    if (options.publicUrl) return options.publicUrl;
+    const host = req.headers.host;
+    if (!host) throw createError({ status: 400, code: 'BAD_REQUEST', message: 'The request has no Host header' });
+    return `http://${host}`;
+  }
+
+  function target(record: VersionRecord, req: Req): RenderTarget {
+    const base = `${baseUrl(req)}/r/static/${record.name}/${record.version}/`;
+    return {
+      name: record.name,
+      version: record.version,
+      parameters: record.manifest.parameters,
+      src: base + record.manifest.template,
+      css: record.manifest.css.map((file) => base + file),
+    };
+  }
+
+  return {
+    options,
+    components,
+    tokens,
+    storage,
+    sandbox,
+    core,
+    auth: createAuth(tokens, options.auth),
+    metrics: createMetrics(),
+    logger,
+    // Hot client files stay in memory; versions are immutable, so entries never go stale.
+    staticFiles: new LRUCache<string, Uint8Array>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (v) => v.length || 1 }),
+    resolve,
+    target,
+    async close() {
+      await sandbox.close();
+      await storage.dispose?.();
+      db.close();
+    },
+  };
+}
+
+export type RegistryContext = ReturnType<typeof createRegistryContext>;

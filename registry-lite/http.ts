@@ -1,0 +1,121 @@
+/** Small request/response helpers shared by the middlewares. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { badRequest, createError, toEnvelope, type Mikr0Error } from '../runtime/core/errors.js';
+
+export type Req = IncomingMessage & { originalUrl?: string; route?: string };
+export type Res = ServerResponse;
+export type Next = (error?: unknown) => void;
+
+export function sendJson(res: Res, status: number, body: unknown, headers?: Record<string, string>) {
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** Sends JSON that is already text (the render path builds its payload as text). */
+export function sendJsonText(res: Res, status: number, text: string, headers?: Record<string, string>) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (headers) for (const key in headers) res.setHeader(key, headers[key]);
+  res.end(text);
+}
+
+export function sendError(res: Res, error: Mikr0Error) {
+  if (res.headersSent) return void res.destroy();
+  sendJson(res, error.status, toEnvelope(error), error.headers);
+}
+
+export function methodNotAllowed(allowed: string): Mikr0Error {
+  return createError({ status: 405, code: 'METHOD_NOT_ALLOWED', message: `Use ${allowed} on this route`, headers: { Allow: allowed } });
+}
+
+/** Reads a request body up to `limit` bytes; a larger one is a 413 before it is all read. */
+export function readBody(req: Req, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', (error) => reject(badRequest(`The request body could not be read: ${error.message}`)));
+  });
+}
+
+function tooLarge(limit: number) {
+  return createError({
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `The request body is larger than this registry accepts (${formatBytes(limit)})`,
+  });
+}
+
+/** Reads and parses a JSON body; malformed JSON is a 400 that says so. */
+export async function readJson(req: Req, limit: number): Promise<unknown> {
+  const body = await readBody(req, limit);
+  if (body.length === 0) throw badRequest('The request body is empty: send JSON');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error: any) {
+    throw badRequest(`The request body is not valid JSON: ${error.message}`);
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Splits `/a/b%2Fc/d` into decoded segments; a `..`/`.` segment or bad escape is a 400. */
+export function pathSegments(pathname: string): string[] {
+  const segments: string[] = [];
+  for (const raw of pathname.split('/')) {
+    if (raw === '') continue;
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      throw badRequest(`The URL path has a malformed escape sequence: ${raw}`);
+    }
+    if (segment === '.' || segment === '..' || segment.includes('\0') || segment.includes('\\')) {
+      throw badRequest('The URL path may not contain "." or ".." segments, backslashes or NUL bytes');
+    }
+    segments.push(...(segment.includes('/') ? segment.split('/') : [segment]));
+  }
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw badRequest('The URL path may not contain "." or ".." segments');
+  }
+  return segments;
+}
+
+/**
+ * Takes a component name off the front of `segments`: `@scope/name` is two segments
+ * (or one `%40scope%2Fname`), anything else one. Returns null when none is there.
+ */
+export function takeName(segments: string[]): string | null {
+  const first = segments.shift();
+  if (first === undefined) return null;
+  if (!first.startsWith('@')) return first;
+  const second = segments.shift();
+  return second === undefined ? null : `${first}/${second}`;
+}
+
+/** The query string of a request URL, without building a URL object. */
+export function splitUrl(url: string): { pathname: string; query: URLSearchParams } {
+  const index = url.indexOf('?');
+  return index === -1
+    ? { pathname: url, query: new URLSearchParams() }
+    : { pathname: url.slice(0, index), query: new URLSearchParams(url.slice(index + 1)) };
+}

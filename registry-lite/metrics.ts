@@ -1,0 +1,54 @@
+/** Prometheus counters and the render-duration histogram, kept as plain numbers. */
+import type { SandboxStats } from '../runtime/core/sandbox/index.js';
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics() {
+  const requests = new Map<string, number>();
+  const bucketCounts = new Array<number>(BUCKETS.length).fill(0);
+  let renderCount = 0;
+  let renderSum = 0;
+
+  return {
+    request(route: string, method: string, status: number) {
+      const key = `route="${route}",method="${method}",status="${status}"`;
+      requests.set(key, (requests.get(key) ?? 0) + 1);
+    },
+
+    renderDuration(seconds: number) {
+      renderCount++;
+      renderSum += seconds;
+      for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]) bucketCounts[i]++;
+    },
+
+    /** The exposition text; `sandbox` and `components` are read at scrape time. */
+    render(sandbox: SandboxStats, components: number): string {
+      const lines = [
+        '# HELP mikr0_http_requests_total HTTP requests by route, method and status.',
+        '# TYPE mikr0_http_requests_total counter',
+        ...[...requests].map(([labels, count]) => `mikr0_http_requests_total{${labels}} ${count}`),
+        '# HELP mikr0_render_duration_seconds Time to render a component (parameters, loader, payload).',
+        '# TYPE mikr0_render_duration_seconds histogram',
+        ...BUCKETS.map((le, i) => `mikr0_render_duration_seconds_bucket{le="${le}"} ${bucketCounts[i]}`),
+        `mikr0_render_duration_seconds_bucket{le="+Inf"} ${renderCount}`,
+        `mikr0_render_duration_seconds_sum ${renderSum}`,
+        `mikr0_render_duration_seconds_count ${renderCount}`,
+        '# HELP mikr0_module_cache_hits_total Renders and actions whose compiled server code was cached.',
+        '# TYPE mikr0_module_cache_hits_total counter',
+        `mikr0_module_cache_hits_total ${sandbox.moduleCacheHits}`,
+        '# HELP mikr0_module_cache_misses_total Renders and actions that had to load and compile server code.',
+        '# TYPE mikr0_module_cache_misses_total counter',
+        `mikr0_module_cache_misses_total ${sandbox.moduleCacheMisses}`,
+        '# HELP mikr0_sandbox_restarts_total Sandbox workers replaced after a stuck or crashed job.',
+        '# TYPE mikr0_sandbox_restarts_total counter',
+        `mikr0_sandbox_restarts_total ${sandbox.workerRestarts}`,
+        '# HELP mikr0_components Components in the registry.',
+        '# TYPE mikr0_components gauge',
+        `mikr0_components ${components}`,
+      ];
+      return lines.join('\n') + '\n';
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,22 @@
+import type { RegistryContext } from '../context.js';
+import type { Next, Req, Res } from '../http.js';
+
+/** Counts every response by route and status (routes label themselves on `req.route`). */
+export function requestMetricsMiddleware(ctx: RegistryContext) {
+  return function mikr0RequestMetricsMiddleware(req: Req, res: Res, next: Next) {
+    res.once('finish', () => ctx.metrics.request(req.route ?? 'other', req.method ?? 'GET', res.statusCode));
+    next();
+  };
+}
+
+/** `GET /metrics` — Prometheus text exposition. */
+export function metricsMiddleware(ctx: RegistryContext) {
+  return function mikr0MetricsMiddleware(req: Req, res: Res, next: Next) {
+    req.route = 'metrics';
+    if (req.url !== '/' && req.url !== '') return next();
+    const body = ctx.metrics.render(ctx.sandbox.stats(), ctx.components.list('', 1, 1).total);
+    res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(body);
+  };
+}

@@ -1,0 +1,105 @@
+/** registry-lite options: typed and defaulted once, misuse reported before anything starts. */
+import path from 'node:path';
+import type { Logger } from '../runtime/core/sandbox/index.js';
+import type { StorageDriver } from './storage/types.js';
+import type { AuthOptions } from './auth.js';
+
+export interface RegistryOptions {
+  /** Folder for the SQLite database and the filesystem store (default `.mikr0`). */
+  dataDir?: string;
+  /** SQLite file (default `<dataDir>/registry.db`); `:memory:` keeps nothing. */
+  database?: string;
+  /** Where bundles are stored (default: the filesystem driver on `<dataDir>/storage`). */
+  storage?: StorageDriver;
+  /** npm packages and Node built-ins server code may `require` (default none; `true` allows all). */
+  dependencies?: string[] | true;
+  /** Folder whose node_modules allow-listed packages load from (default `process.cwd()`). */
+  root?: string;
+  /** Functions the registry provides to loaders and actions. */
+  plugins?: Record<string, (...args: any[]) => unknown>;
+  /** Admin credentials (default env MIKR0_ADMIN_USER / MIKR0_ADMIN_PASSWORD; none = tokens only). */
+  auth?: AuthOptions;
+  /** Origins allowed to call the public routes from a browser (default any). */
+  cors?: { origins?: '*' | string[] };
+  /** Public base URL used in `src` (default: from the request's Host header). */
+  publicUrl?: string;
+  limits?: Partial<Limits>;
+  /** Loader/action timeout in ms (default 5000). */
+  timeout?: number;
+  /** Sandbox worker threads (default cores - 1). */
+  workers?: number;
+  /** Compiled components kept per sandbox worker (default 200). */
+  cacheSize?: number;
+  /** Heap limit of each sandbox worker in MB (default 256). */
+  memoryLimitMb?: number;
+  logger?: Logger;
+}
+
+export interface Limits {
+  /** Compressed size of a published archive (default 10 MB). */
+  maxBundleBytes: number;
+  /** Unpacked size of a published archive (default 50 MB). */
+  maxUnpackedBytes: number;
+  /** Files in a published archive (default 1000). */
+  maxFiles: number;
+  /** JSON request bodies: batch, actions (default 1 MB). */
+  maxJsonBytes: number;
+  /** Components in one batch request (default 100). */
+  maxBatch: number;
+}
+
+export type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
+export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv = process.env) {
+  const dataDir = path.resolve(options.dataDir ?? '.mikr0');
+  const limits: Limits = {
+    maxBundleBytes: 10 * 1024 * 1024,
+    maxUnpackedBytes: 50 * 1024 * 1024,
+    maxFiles: 1000,
+    maxJsonBytes: 1024 * 1024,
+    maxBatch: 100,
+    ...options.limits,
+  };
+  for (const [key, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value <= 0) throw new TypeError(`limits.${key} must be a positive integer, got ${value}`);
+  }
+  const dependencies = options.dependencies ?? [];
+  if (dependencies !== true && (!Array.isArray(dependencies) || dependencies.some((d) => typeof d !== 'string'))) {
+    throw new TypeError('dependencies must be an array of package names (e.g. ["react", "node:crypto"]) or true');
+  }
+  for (const [name, fn] of Object.entries(options.plugins ?? {})) {
+    if (typeof fn !== 'function') throw new TypeError(`plugins.${name} must be a function`);
+  }
+  const origins = options.cors?.origins ?? '*';
+  if (origins !== '*' && !Array.isArray(origins)) throw new TypeError('cors.origins must be "*" or an array of origins');
+  let publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    throw new TypeError(`publicUrl must be an absolute http(s) URL such as https://registry.example.com, got "${publicUrl}"`);
+  }
+  const auth: AuthOptions = {
+    username: options.auth?.username ?? env.MIKR0_ADMIN_USER,
+    password: options.auth?.password ?? env.MIKR0_ADMIN_PASSWORD,
+    maxFailures: options.auth?.maxFailures,
+    windowMs: options.auth?.windowMs,
+  };
+  if (auth.username && !auth.password) {
+    throw new TypeError('An admin user needs a password: set auth.password or MIKR0_ADMIN_PASSWORD (there is no default)');
+  }
+  return {
+    dataDir,
+    database: options.database ?? path.join(dataDir, 'registry.db'),
+    storage: options.storage,
+    dependencies,
+    root: options.root ?? process.cwd(),
+    plugins: options.plugins ?? {},
+    auth,
+    origins,
+    publicUrl,
+    limits,
+    timeout: options.timeout ?? 5000,
+    workers: options.workers,
+    cacheSize: options.cacheSize,
+    memoryLimitMb: options.memoryLimitMb,
+    logger: options.logger ?? console,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Publishing one version: check, unpack, validate, store the files under a prefix no
+ * other upload uses, and only then commit the metadata row. Until that row exists nothing
+ * is visible; if it cannot be committed (a racing publish won), the files are removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { badRequest, createError } from '../../runtime/core/errors.js';
+import type { RegistryContext } from '../context.js';
+import { buildManifest, nameProblem, versionProblem } from './manifest.js';
+import { readTarGz } from './tar.js';
+
+export function exists(name: string, version: string) {
+  return createError({
+    status: 409,
+    code: 'VERSION_EXISTS',
+    message: `${name}@${version} is already published and versions are immutable: bump the version and publish again`,
+  });
+}
+
+/** Throws 400 for a bad name or version, 409 when the version exists. */
+export function checkTarget(ctx: RegistryContext, name: string | null, version: string | undefined) {
+  const details = [];
+  const nameIssue = name === null ? 'the URL has no component name' : nameProblem(name);
+  if (nameIssue) details.push({ path: 'name', message: nameIssue });
+  const versionIssue = version === undefined ? 'the URL has no version' : versionProblem(version);
+  if (versionIssue) details.push({ path: 'version', message: versionIssue });
+  if (details.length) {
+    throw badRequest('Publish URLs look like /r/publish/<name>/<exact version>, with an npm-style name', details);
+  }
+  if (ctx.components.get(name!, version!)) throw exists(name!, version!);
+}
+
+export async function ingest(ctx: RegistryContext, name: string, version: string, body: Uint8Array) {
+  const { limits } = ctx.options;
+  const files = await readTarGz(body, { maxUnpackedBytes: limits.maxUnpackedBytes, maxFiles: limits.maxFiles });
+  const { description, manifest } = buildManifest(name, version, files, {
+    plugins: Object.keys(ctx.options.plugins),
+    dependencies: ctx.options.dependencies,
+  });
+  const prefix = `${name}/${version}/${randomBytes(6).toString('hex')}`;
+  const written: string[] = [];
+  let committed = false;
+  try {
+    for (const file of files) {
+      const key = `${prefix}/${file.path}`;
+      await ctx.storage.setItemRaw(key, file.data);
+      written.push(key);
+    }
+    committed = ctx.components.insert({ name, version, description, manifest, prefix, publishedAt: Date.now() });
+  } finally {
+    if (!committed) await Promise.allSettled(written.map((key) => ctx.storage.removeItem(key)));
+  }
+  if (!committed) throw exists(name, version);
+  ctx.logger.info(`mikr0: published ${name}@${version} (${files.length} files)`);
+  const integrity: Record<string, string> = {};
+  for (const [file, info] of Object.entries(manifest.files)) integrity[file] = info.integrity;
+  return { name, version, integrity };
+}

@@ -1,0 +1,99 @@
+/**
+ * The render path shared by registry-lite and the dev emulator: parameters in, payload
+ * out. Where server code comes from and how it is run is the `Executor`'s business
+ * (a sandbox pool in the registry, Vite's module runner in dev).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ParametersSchema, RequestHeaders } from './component.js';
+import { badRequest } from './errors.js';
+import { parseParameters, type RawParameters } from './parameters.js';
+
+export interface ExecuteJob {
+  name: string;
+  version: string;
+  kind: 'loader' | 'action';
+  action?: string;
+  parameters?: Record<string, unknown>;
+  input?: unknown;
+  headers: RequestHeaders;
+}
+
+export interface ExecuteResult {
+  /** The loader's or action's result as JSON text (`null` for undefined). */
+  data: string;
+  /** Server HTML from the component's `render(data)`, when it has one. */
+  html?: string;
+}
+
+export interface Executor {
+  run(job: ExecuteJob): Promise<ExecuteResult>;
+}
+
+/** What the render path needs to know about one exact, published version. */
+export interface RenderTarget {
+  name: string;
+  version: string;
+  parameters?: ParametersSchema;
+  /** URL of the client module (`template.js`). */
+  src: string;
+  /** URLs of stylesheets the client should load with it. */
+  css?: string[];
+}
+
+export interface RenderCore {
+  /** Renders one component; resolves to the payload as JSON text. */
+  render(target: RenderTarget, raw: RawParameters, headers: IncomingHttpHeaders): Promise<string>;
+  /** Runs one action; `body` is the parsed request body `{ action, input }`. Resolves to `{ data }` JSON text. */
+  action(target: Pick<RenderTarget, 'name' | 'version'>, body: unknown, headers: IncomingHttpHeaders): Promise<string>;
+}
+
+/** Request headers as loaders see them: lower-case names, repeated headers joined. */
+export function loaderHeaders(headers: IncomingHttpHeaders): RequestHeaders {
+  const result: RequestHeaders = {};
+  for (const key in headers) {
+    const value = headers[key];
+    result[key] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return result;
+}
+
+export function createRenderCore(executor: Executor): RenderCore {
+  return {
+    async render(target, raw, headers) {
+      const parameters = parseParameters(target.parameters, raw);
+      const { data, html } = await executor.run({
+        name: target.name,
+        version: target.version,
+        kind: 'loader',
+        parameters,
+        headers: loaderHeaders(headers),
+      });
+      // The data is already JSON text: splice it in rather than parse and stringify again.
+      let payload = `{"name":${JSON.stringify(target.name)},"version":${JSON.stringify(target.version)},"src":${JSON.stringify(target.src)},"data":${data}`;
+      if (html !== undefined) payload += `,"html":${JSON.stringify(html)}`;
+      if (target.css?.length) payload += `,"css":${JSON.stringify(target.css)}`;
+      return payload + '}';
+    },
+
+    async action(target, body, headers) {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw badRequest('The action body must be a JSON object: { "action": "<name>", "input": <any JSON> }');
+      }
+      const { action, input } = body as { action?: unknown; input?: unknown };
+      if (typeof action !== 'string' || action === '') {
+        throw badRequest('The action body needs "action", the name of the action to run: { "action": "<name>", "input": <any JSON> }', [
+          { path: 'action', message: 'must be a non-empty string' },
+        ]);
+      }
+      const { data } = await executor.run({
+        name: target.name,
+        version: target.version,
+        kind: 'action',
+        action,
+        input,
+        headers: loaderHeaders(headers),
+      });
+      return `{"data":${data}}`;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * `vite-plugin-mikr0/runtime`: what component authors import. Bundled into both halves of
+ * a component, so it stays free of Node and DOM code.
+ */
+export { createComponent } from './core/component.js';
+export type {
+  ActionContext,
+  ActionFunction,
+  AsyncPlugins,
+  ComponentActions,
+  ComponentData,
+  ComponentDefinition,
+  InferParameters,
+  LoaderContext,
+  MountMeta,
+  ParameterDefinition,
+  ParametersSchema,
+  ParameterType,
+  PluginFunctions,
+  RequestHeaders,
+} from './core/component.js';
+export { createError, isMikr0Error } from './core/errors.js';
+export type { ErrorCode, ErrorDetail, ErrorEnvelope, Mikr0Error } from './core/errors.js';
