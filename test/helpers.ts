@@ -1,5 +1,6 @@
 /** Test helpers: real registries on random loopback ports, temp data folders, packed fixtures. */
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +77,7 @@ export async function publish(
   return fetch(`${registry.url}/r/publish/${n}/${v}`, {
     method: 'PUT',
     headers: { Authorization: auth ?? `Bearer ${registry.token}`, 'Content-Type': 'application/gzip' },
-    body: data,
+    body: data as Uint8Array<ArrayBuffer>,
   });
 }
 
@@ -88,4 +89,22 @@ export async function bundle(name: string, version: string, server: string | nul
   ];
   if (server !== null) files.push({ path: 'server.cjs', data: new TextEncoder().encode(server) });
   return packTarGz(files);
+}
+
+/**
+ * GET with the path sent exactly as written: fetch normalises `..` and `%2e%2e` away,
+ * and an attacker's client does not.
+ */
+export function rawGet(base: string, rawPath: string): Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path: rawPath, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

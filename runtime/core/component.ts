@@ -9,7 +9,7 @@ export type ParameterType = 'string' | 'number' | 'boolean';
 
 type TypeOf<T extends ParameterType> = T extends 'string' ? string : T extends 'number' ? number : boolean;
 
-export interface ParameterDefinition<T extends ParameterType = ParameterType> {
+interface ParameterOf<T extends ParameterType> {
   type: T;
   /** The request fails with 400 when a mandatory parameter is missing (and has no default). */
   mandatory?: boolean;
@@ -19,6 +19,9 @@ export interface ParameterDefinition<T extends ParameterType = ParameterType> {
   /** The only values accepted. */
   enum?: readonly TypeOf<T>[];
 }
+
+/** One parameter; a union over the types, so `default`, `example` and `enum` must match `type`. */
+export type ParameterDefinition<T extends ParameterType = ParameterType> = T extends ParameterType ? ParameterOf<T> : never;
 
 export type ParametersSchema = Record<string, ParameterDefinition>;
 

@@ -1,0 +1,103 @@
+/** `mikr0 registry`: runs registry-lite on its own until SIGINT/SIGTERM. */
+import path from 'node:path';
+import { createRegistry, type Registry } from '../../registry-lite/index.js';
+import { loadConfig } from '../config.js';
+import { cliError, color, note, print } from '../output.js';
+
+export interface RegistryFlags {
+  port?: number | string;
+  host?: string;
+  data?: string;
+  config?: string;
+}
+
+const DEFAULT_PORT = 4910;
+const DEFAULT_HOST = '127.0.0.1';
+
+export async function registry(flags: RegistryFlags): Promise<void> {
+  const { file, config } = await loadConfig(flags.config);
+  const { port: configPort, host: configHost, ...options } = config;
+  // Flags beat the config file, which beats the defaults.
+  const port = parsePort(flags.port ?? configPort ?? DEFAULT_PORT);
+  const host = String(flags.host ?? configHost ?? DEFAULT_HOST);
+  const dataDir = path.resolve(flags.data ?? options.dataDir ?? '.mikr0');
+
+  let instance: Registry;
+  try {
+    instance = createRegistry({ ...options, dataDir });
+  } catch (error) {
+    // Option checks throw TypeErrors written for humans; anything else (a locked or newer database) too.
+    throw cliError((error as Error).message, file ? `check ${file}` : undefined);
+  }
+
+  let url: string;
+  try {
+    ({ url } = await instance.listen(port, host));
+  } catch (error) {
+    await instance.close().catch(() => {});
+    throw listenError(error as NodeJS.ErrnoException, port, host);
+  }
+
+  print(`mikr0 registry listening on ${color.cyan(url)}`);
+  print(`  data:   ${describeData(dataDir, options)}`);
+  print(`  auth:   ${describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER)}`);
+  if (file) print(`  config: ${file}`);
+  print(color.dim('  press Ctrl+C to stop'));
+  stopOnSignals(instance);
+}
+
+function parsePort(value: number | string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw cliError(`"${value}" is not a port`, 'use --port <0-65535> (0 picks a free port)');
+  }
+  return port;
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string) {
+  if (error.code === 'EADDRINUSE') {
+    return cliError(
+      `port ${port} is already in use on ${host}`,
+      `stop whatever uses it, or pick another with --port <n> (--port 0 picks a free one)`,
+    );
+  }
+  if (error.code === 'EACCES') {
+    return cliError(`not allowed to listen on port ${port}`, 'ports below 1024 need privileges: use --port 4910');
+  }
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+    return cliError(`cannot listen on host "${host}": no such local address`, 'use --host 127.0.0.1 or --host 0.0.0.0');
+  }
+  return cliError(`cannot listen on ${host}:${port}: ${error.message}`);
+}
+
+function describeData(dataDir: string, options: { database?: string; storage?: unknown }): string {
+  const parts = [dataDir];
+  if (options.database) parts.push(`database ${options.database}`);
+  if (options.storage) parts.push('custom storage driver');
+  return parts.join(', ');
+}
+
+function describeAuth(adminUser: string | undefined): string {
+  return adminUser
+    ? `admin user "${adminUser}" (Basic) and API tokens`
+    : 'API tokens only (create one with: mikr0 token create --scope publish)';
+}
+
+/** Stops cleanly (workers, database) once; a second Ctrl+C while closing exits at once. */
+function stopOnSignals(instance: Registry) {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    note(`${signal}: stopping the registry...`);
+    instance.close().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`error: closing the registry failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
