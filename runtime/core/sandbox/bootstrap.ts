@@ -185,14 +185,19 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
       }
       apply(then, resolve(work), [
         (data: unknown) => {
-          const json = stringify(data === undefined ? null : data);
-          if (kind === 'loader' && typeof definition.render === 'function') {
-            apply(then, resolve(definition.render(parse(json))), [
-              (html: unknown) => finish(null, json, String(html)),
-              (error: unknown) => finish(describe(error)),
-            ]);
-          } else {
-            finish(null, json);
+          try {
+            const json = stringify(data === undefined ? null : data);
+            if (kind === 'loader' && typeof definition.render === 'function') {
+              apply(then, resolve(definition.render(parse(json))), [
+                (html: unknown) => finish(null, json, String(html)),
+                (error: unknown) => finish(describe(error)),
+              ]);
+            } else {
+              finish(null, json);
+            }
+          } catch (error) {
+            // Data that JSON cannot hold (a cycle, a BigInt) or a render() that throws at once.
+            finish(describe(error));
           }
         },
         (error: unknown) => finish(describe(error)),

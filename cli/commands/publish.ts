@@ -1,0 +1,112 @@
+/** `mikr0 publish [dir]`: packs a built bundle and uploads it to a registry. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { collectFiles, packTarGz } from '../pack.js';
+import { authorization, createClient, namePath, registryUrl, type Credentials } from '../http.js';
+import { cliError, formatBytes, isCliError, note, print, progress } from '../output.js';
+
+export interface PublishFlags extends Credentials {
+  registry?: string;
+}
+
+/** Uploads can be big and links slow: allow far longer than a metadata call. */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+const CHUNK = 64 * 1024;
+
+export async function publish(dir: string | undefined, flags: PublishFlags): Promise<void> {
+  const folder = path.resolve(dir ?? 'dist');
+  const registry = registryUrl(flags.registry);
+  const { name, version } = await readPackage(folder);
+  // No credentials would be a certain 401: say so before packing and uploading anything.
+  const auth = authorization(flags);
+  if (!auth) {
+    throw cliError(
+      'no credentials to publish with',
+      'pass --token (or set MIKR0_TOKEN; create one with: mikr0 token create --scope publish), or --user and --password',
+    );
+  }
+
+  const files = await collectFiles(folder).catch((error: Error) => {
+    throw cliError(error.message);
+  });
+  const archive = await packTarGz(files);
+  note(`packed ${files.length} files, ${formatBytes(archive.length)} (${name}@${version})`);
+
+  const client = createClient(registry);
+  try {
+    await client.request(`/r/publish/${namePath(name)}/${encodeURIComponent(version)}`, {
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/gzip', 'content-length': String(archive.length) },
+      body: streamWithProgress(archive, progress('uploading')),
+      timeoutMs: UPLOAD_TIMEOUT_MS,
+      hints: {
+        401: 'pass --token or set MIKR0_TOKEN (create one with: mikr0 token create --scope publish)',
+        403: 'publishing needs a token with the "publish" scope: mikr0 token create --scope publish',
+        409: `bump the version in ${path.join(folder, 'package.json')} (rebuild) and publish again`,
+        429: 'too many failed attempts: wait, then retry with valid credentials',
+      },
+    });
+  } catch (error) {
+    throw explain(error, archive.length);
+  }
+  note(`published ${name}@${version}`);
+  print(`${registry}/r/component/${namePath(name)}/${version}`);
+}
+
+async function readPackage(folder: string): Promise<{ name: string; version: string }> {
+  const file = path.join(folder, 'package.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw cliError(`no package.json in ${folder}: run \`vite build\` first`, 'or pass the bundle folder: mikr0 publish <dir>');
+  }
+  let pkg: { name?: unknown; version?: unknown };
+  try {
+    pkg = JSON.parse(text);
+  } catch (error) {
+    throw cliError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof pkg.name !== 'string' || !pkg.name) throw cliError(`${file} has no "name"`);
+  if (typeof pkg.version !== 'string' || !pkg.version) throw cliError(`${file} has no "version"`);
+  return { name: pkg.name, version: pkg.version };
+}
+
+/** The body as a stream, so progress follows what the socket actually takes. */
+function streamWithProgress(data: Uint8Array, onProgress: (done: number, total: number) => void): ReadableStream<Uint8Array> {
+  let offset = 0;
+  onProgress(0, data.length);
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= data.length) {
+        controller.close();
+        return;
+      }
+      const chunk = data.subarray(offset, offset + CHUNK);
+      offset += chunk.length;
+      controller.enqueue(chunk);
+      onProgress(offset, data.length);
+    },
+  });
+}
+
+/** Registry answers that need more than the registry's own words. */
+function explain(error: unknown, size: number) {
+  if (!isCliError(error)) return error;
+  if (error.status === 413) {
+    // The registry states its limit in parentheses: "... accepts (10.0 MB)".
+    const limit = /\(([^)]+)\)/.exec(error.message)?.[1] ?? 'see the registry limits.maxBundleBytes';
+    return cliError(
+      `the bundle is too big: ${limit} (this one is ${formatBytes(size)})`,
+      'make it smaller (split assets, drop sourcemaps) or raise limits.maxBundleBytes in the registry config',
+      413,
+    );
+  }
+  if (error.status === 400 && !error.hint) {
+    return cliError(`the registry refused the bundle: ${error.message}`, 'fix the listed problems, rebuild and publish again', 400);
+  }
+  if (error.status !== undefined && error.status >= 500 && !error.hint) {
+    return cliError(`the registry failed (${error.status}): ${error.message}`, 'retry; if it keeps failing, check the registry log', error.status);
+  }
+  return error;
+}
