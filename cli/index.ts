@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+/**
+ * The `mikr0` CLI: declares commands and options only. Each command's code is imported when
+ * that command runs, so `mikr0 ls` never loads SQLite and `--help` loads nothing at all.
+ */
+import { readFileSync } from 'node:fs';
+import { cac, type Command } from 'cac';
+import { fail, report } from './output.js';
+
+const cli = cac('mikr0');
+
+/** Runs a lazily imported command; whatever it throws is printed in the one error style. */
+const run = (task: () => Promise<void>) => task().catch(report);
+
+cli
+  .command('registry', 'Run a registry on this machine (SQLite + files in one data folder)')
+  .option('-p, --port <port>', 'Port to listen on; 0 picks a free one (default: 4910)')
+  .option('--host <host>', 'Address to listen on (default: 127.0.0.1)')
+  .option('-d, --data <dir>', 'Data folder for the database and bundles (default: .mikr0)')
+  .option('-c, --config <file>', 'Config file (default: mikr0.config.{js,mjs,ts,mts} if present)')
+  .example('mikr0 registry --port 0 --data /var/lib/mikr0')
+  .action((flags) => run(() => import('./commands/registry.js').then((m) => m.registry(flags))));
+
+cli
+  .command('publish [dir]', 'Pack a built component (default: dist) and upload it to a registry')
+  .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
+  .option('-t, --token <token>', 'API token with the publish scope (env MIKR0_TOKEN)')
+  .option('-u, --user <user>', 'Admin user, instead of a token (env MIKR0_USER)')
+  .option('--password <password>', 'Admin password (env MIKR0_PASSWORD)')
+  .example('vite build && mikr0 publish dist -r https://registry.example.com -t $MIKR0_TOKEN')
+  .action((dir, flags) => run(() => import('./commands/publish.js').then((m) => m.publish(dir, flags))));
+
+cli
+  .command('token <action> [id]', 'Manage API tokens in a data folder: create | list | revoke <id>')
+  .option('--scope <scope>', 'create: publish or admin (comma-separated for both)')
+  .option('--label <label>', 'create: a note saying who or what uses the token')
+  .option('-d, --data <dir>', 'Data folder of the registry (default: .mikr0)')
+  .example('export MIKR0_TOKEN=$(mikr0 token create --scope publish --label ci)')
+  .example('mikr0 token revoke abc123def456')
+  .action((action, id, flags) => run(() => import('./commands/token.js').then((m) => m.token(action, id, flags))));
+
+cli
+  .command('ls [query]', 'List the components of a registry, optionally filtered by name or description')
+  .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
+  .option('--json', 'Print JSON instead of a table')
+  .action((query, flags) => run(() => import('./commands/ls.js').then((m) => m.ls(query, flags))));
+
+cli
+  .command('info <name>', 'Show the versions, deprecations and parameters of a component')
+  .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
+  .option('--json', 'Print JSON instead of tables')
+  .action((name, flags) => run(() => import('./commands/info.js').then((m) => m.info(name, flags))));
+
+cli
+  .command('deprecate <name@version>', 'Deprecate a published version (needs the admin scope)')
+  .option('-m, --message <reason>', 'Why, and what to use instead')
+  .option('--undo', 'Remove the deprecation')
+  .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
+  .option('-t, --token <token>', 'API token with the admin scope (env MIKR0_TOKEN)')
+  .option('-u, --user <user>', 'Admin user (env MIKR0_USER)')
+  .option('--password <password>', 'Admin password (env MIKR0_PASSWORD)')
+  .example('mikr0 deprecate @team/hello@1.0.0 -m "use 2.x"')
+  .action((spec, flags) => run(() => import('./commands/deprecate.js').then((m) => m.deprecate(spec, flags))));
+
+cli.help();
+// Our own flag rather than cli.version(): that prints "mikr0/x.y.z <platform>", we print just the version.
+cli.option('-v, --version', 'Display the version number');
+
+/**
+ * cac's parser (mri) turns numeric-looking values into numbers, so `--password 0123` would
+ * arrive as 123. Put back what was typed for every value option that came out as a number.
+ */
+function keepTyped(command: Command, options: Record<string, unknown>, argv: string[]) {
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  for (const option of command.options) {
+    if (option.isBoolean || typeof options[option.name] !== 'number') continue;
+    const flags = option.names.map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
+    let raw: string | undefined;
+    for (let i = 0; i < end; i++) {
+      for (const flag of flags) {
+        if (argv[i] === flag && i + 1 < end) raw = argv[i + 1];
+        else if (argv[i].startsWith(`${flag}=`)) raw = argv[i].slice(flag.length + 1);
+      }
+    }
+    if (raw !== undefined) for (const name of option.names) options[name] = raw;
+  }
+}
+
+try {
+  cli.parse(process.argv, { run: false });
+  if (cli.options.help) {
+    // cac has printed the help already.
+  } else if (cli.options.version && !cli.matchedCommand) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(pkg.version);
+  } else if (cli.matchedCommand) {
+    keepTyped(cli.matchedCommand, cli.options, process.argv.slice(2));
+    cli.runMatchedCommand();
+  } else {
+    cli.outputHelp();
+    fail(cli.args[0] ? `unknown command "${cli.args[0]}"` : 'no command given', 'see the commands above');
+  }
+} catch (error) {
+  // cac's own errors: unknown option, missing argument or value.
+  const command = cli.matchedCommandName ? `mikr0 ${cli.matchedCommandName} --help` : 'mikr0 --help';
+  fail((error as Error).message, `see: ${command}`);
+}
