@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `mikr0` CLI: declares commands and options only. Each command's code is imported when
- * that command runs, so `mikr0 ls` never loads SQLite and `--help` loads nothing at all.
+ * that command runs, so `mikr0 ls` never loads SQLite and `--help` loads only cac and the output helpers.
  */
 import { readFileSync } from 'node:fs';
 import { cac, type Command } from 'cac';
@@ -62,7 +62,14 @@ cli
   .example('mikr0 deprecate @team/hello@1.0.0 -m "use 2.x"')
   .action((spec, flags) => run(() => import('./commands/deprecate.js').then((m) => m.deprecate(spec, flags))));
 
-cli.help();
+// cac prints a command's usage but not its description; put it back under the usage line.
+cli.help((sections) => {
+  const command = cli.matchedCommand;
+  const usage = sections.findIndex((section) => section.title === 'Usage');
+  if (command?.description && usage !== -1) sections.splice(usage + 1, 0, { body: `  ${command.description}` });
+  for (const section of sections) if (section.title === 'Examples') section.body = section.body.replace(/^/gm, '  $ ');
+  return sections;
+});
 // Our own flag rather than cli.version(): that prints "mikr0/x.y.z <platform>", we print just the version.
 cli.option('-v, --version', 'Display the version number');
 

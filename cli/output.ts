@@ -86,7 +86,7 @@ export function progress(label: string) {
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
     if (percent === last) return;
     if (tty) {
-      process.stderr.write(`\r${label} ${String(percent).padStart(3)}% (${formatBytes(done)} / ${formatBytes(total)})`);
+      process.stderr.write(`\r\x1b[K${label} ${String(percent).padStart(3)}% (${formatBytes(done)} / ${formatBytes(total)})`);
       if (percent === 100) process.stderr.write('\n');
     } else if (last === -1 || percent === 100) {
       process.stderr.write(`${label} ${percent}%\n`);

@@ -60,9 +60,10 @@ export function createAuth(tokens: TokenStore, options: AuthOptions) {
       const scopes = check(req.headers.authorization);
       if (!scopes) {
         failures.set(client, { count: (record?.count ?? 0) + 1 });
+        const create = `mikr0 token create --scope ${scope}`;
         const hint = admin
-          ? 'send "Authorization: Bearer <token>" (mikr0 token create) or the admin user and password'
-          : 'send "Authorization: Bearer <token>" (create one with: mikr0 token create --scope publish)';
+          ? `send "Authorization: Bearer <token>" (${create}) or the admin user and password`
+          : `send "Authorization: Bearer <token>" (create one with: ${create})`;
         throw createError({
           status: 401,
           code: 'UNAUTHORIZED',

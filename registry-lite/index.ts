@@ -34,13 +34,18 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
     tokens: ctx.tokens,
     listen(port = 4910, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        server = http.createServer(app);
-        server.keepAliveTimeout = 65_000;
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          const address = server!.address() as AddressInfo;
-          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-          resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}`, server: server! });
+        const candidate = http.createServer(app);
+        candidate.keepAliveTimeout = 65_000;
+        candidate.once('error', reject);
+        candidate.listen(port, host, () => {
+          candidate.off('error', reject);
+          candidate.on('error', (error) => ctx.logger.error(`mikr0: server error: ${error.stack ?? error}`));
+          server = candidate;
+          const address = candidate.address() as AddressInfo;
+          // A wildcard address is not somewhere a client can connect to: show loopback.
+          const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+          const shownHost = shown.includes(':') ? `[${shown}]` : shown;
+          resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}`, server: candidate });
         });
       });
     },

@@ -58,8 +58,8 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     maxFiles: 1000,
     maxJsonBytes: 1024 * 1024,
     maxBatch: 100,
-    ...options.limits,
   };
+  for (const [key, value] of Object.entries(options.limits ?? {})) if (value !== undefined) limits[key as keyof Limits] = value;
   for (const [key, value] of Object.entries(limits)) {
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`limits.${key} must be a positive integer, got ${value}`);
   }

@@ -40,7 +40,9 @@ export async function publish(dir: string | undefined, flags: PublishFlags): Pro
       body: streamWithProgress(archive, progress('uploading')),
       timeoutMs: UPLOAD_TIMEOUT_MS,
       hints: {
-        401: 'pass --token or set MIKR0_TOKEN (create one with: mikr0 token create --scope publish)',
+        401: auth.startsWith('Basic')
+          ? 'check --user and --password (or MIKR0_USER and MIKR0_PASSWORD), or pass --token instead'
+          : 'pass a valid --token or set MIKR0_TOKEN (create one with: mikr0 token create --scope publish)',
         403: 'publishing needs a token with the "publish" scope: mikr0 token create --scope publish',
         409: `bump the version in ${path.join(folder, 'package.json')} (rebuild) and publish again`,
         429: 'too many failed attempts: wait, then retry with valid credentials',
@@ -94,11 +96,13 @@ function streamWithProgress(data: Uint8Array, onProgress: (done: number, total: 
 function explain(error: unknown, size: number) {
   if (!isCliError(error)) return error;
   if (error.status === 413) {
-    // The registry states its limit in parentheses: "... accepts (10.0 MB)".
-    const limit = /\(([^)]+)\)/.exec(error.message)?.[1] ?? 'see the registry limits.maxBundleBytes';
+    // The body-size refusal states its limit in parentheses ("... accepts (10.0 MB)"); other
+    // 413s (too many files, too big unpacked) say what was exceeded in their own words.
+    const limit = /accepts \(([^)]+)\)/.exec(error.message)?.[1];
+    const why = limit ? `the registry accepts at most ${limit}, this one is ${formatBytes(size)}` : error.message;
     return cliError(
-      `the bundle is too big: ${limit} (this one is ${formatBytes(size)})`,
-      'make it smaller (split assets, drop sourcemaps) or raise limits.maxBundleBytes in the registry config',
+      `the bundle is too big: ${why}`,
+      'make it smaller (split assets, drop sourcemaps) or raise the registry\'s limits (limits.maxBundleBytes, maxUnpackedBytes, maxFiles)',
       413,
     );
   }

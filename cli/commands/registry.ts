@@ -38,11 +38,15 @@ export async function registry(flags: RegistryFlags): Promise<void> {
     throw listenError(error as NodeJS.ErrnoException, port, host);
   }
 
-  print(`mikr0 registry listening on ${color.cyan(url)}`);
-  print(`  data:   ${describeData(dataDir, options)}`);
-  print(`  auth:   ${describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER)}`);
-  if (file) print(`  config: ${file}`);
-  print(color.dim('  press Ctrl+C to stop'));
+  // One write, so whoever reads the output (a supervisor, a test) gets the whole banner at once.
+  const banner = [
+    `mikr0 registry listening on ${color.cyan(url)}`,
+    `  data:   ${describeData(dataDir, options)}`,
+    `  auth:   ${describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER)}`,
+    ...(file ? [`  config: ${file}`] : []),
+    color.dim('  press Ctrl+C to stop'),
+  ];
+  print(banner.join('\n'));
   stopOnSignals(instance);
 }
 
