@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { createError, type ErrorDetail, type Mikr0Error } from '../errors.js';
 import type { Executor, ExecuteJob, ExecuteResult } from '../render.js';
-import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+import { createOutbox, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.js';
 
 export interface Logger {
   info(message: string): void;
@@ -58,6 +58,7 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  send: (message: ToWorker) => void;
   jobs: Map<number, Job>;
   pings: Map<number, () => void>;
   closing: boolean;
@@ -86,15 +87,17 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       workerData: workerOptions,
       resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitMb ?? 256 },
     });
-    const slot: Slot = { worker, jobs: new Map(), pings: new Map(), closing: false };
-    worker.on('message', (message: FromWorker) => onMessage(slot, message));
+    const slot: Slot = { worker, send: createOutbox((batch) => worker.postMessage(batch)), jobs: new Map(), pings: new Map(), closing: false };
+    worker.on('message', (batch: FromWorker[]) => {
+      for (const message of batch) onMessage(slot, message);
+    });
     worker.on('error', (error) => logger.error(`mikr0 sandbox worker failed: ${error.stack ?? error}`));
     worker.on('exit', (code) => onExit(slot, code));
     return slot;
   }
 
   function post(slot: Slot, message: ToWorker) {
-    slot.worker.postMessage(message);
+    slot.send(message);
   }
 
   function onMessage(slot: Slot, message: FromWorker) {

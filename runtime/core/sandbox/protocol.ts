@@ -24,3 +24,19 @@ export type FromWorker =
   | { t: 'plugin'; id: number; name: string; args: string }
   | { t: 'log'; level: string; text: string }
   | { t: 'pong'; id: number };
+
+/**
+ * Messages are sent in batches, one postMessage per turn of the event loop: under load that
+ * turns many structured-clone round trips into a few (postMessage dominated the profile).
+ */
+export function createOutbox<T>(send: (batch: T[]) => void): (message: T) => void {
+  let queue: T[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    send(batch);
+  };
+  return (message) => {
+    if (queue.push(message) === 1) setImmediate(flush);
+  };
+}

@@ -9,11 +9,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LRUCache } from 'lru-cache';
 import { sandboxBootstrap } from './bootstrap.js';
 import { createRequireGuard } from './require.js';
-import type { FromWorker, ToWorker, WorkerOptions } from './protocol.js';
+import { createOutbox, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.js';
 
 const options = workerData as WorkerOptions;
 const port = parentPort!;
-const post = (message: FromWorker) => port.postMessage(message);
+const post = createOutbox<FromWorker>((batch) => port.postMessage(batch));
 const guardedRequire = createRequireGuard(options.dependencies, options.root);
 const bootstrapSource = `(${sandboxBootstrap.toString()})`;
 
@@ -139,7 +139,11 @@ process.on('uncaughtException', (error) =>
   post({ t: 'log', level: 'error', text: `uncaught exception in server code: ${error?.stack ?? error}` }),
 );
 
-port.on('message', (message: ToWorker) => {
+port.on('message', (batch: ToWorker[]) => {
+  for (const message of batch) handle(message);
+});
+
+function handle(message: ToWorker) {
   switch (message.t) {
     case 'run': {
       const { id, name, version } = message;
@@ -171,4 +175,4 @@ port.on('message', (message: ToWorker) => {
       post({ t: 'pong', id: message.id });
       return;
   }
-});
+}
