@@ -26,7 +26,9 @@ export function createRegistryContext(options: ResolvedOptions) {
   const sandbox = createSandbox({
     loadSource: async (name, version) => {
       const record = components.get(name, version);
-      if (!record?.manifest.server) throw new Error(`${name}@${version} has no server code`);
+      if (!record) throw new Error(`${name}@${version} is not published`);
+      // A component without server code is an empty module: data null, no actions.
+      if (!record.manifest.server) return 'module.exports = {};';
       const bytes = await storage.getItemRaw(`${record.prefix}/${record.manifest.server}`);
       if (!bytes) throw new Error(`the server code of ${name}@${version} is missing from storage`);
       return Buffer.from(bytes).toString('utf8');
@@ -40,17 +42,7 @@ export function createRegistryContext(options: ResolvedOptions) {
     memoryLimitMb: options.memoryLimitMb,
     logger,
   });
-  const core = createRenderCore({
-    // A component without server code renders with `data: null` and has no actions.
-    run: (job) => {
-      const record = components.get(job.name, job.version);
-      if (record && !record.manifest.server) {
-        if (job.kind === 'action') return Promise.reject(notFound(`${job.name}@${job.version} has no action "${job.action}"`));
-        return Promise.resolve({ data: 'null' });
-      }
-      return sandbox.run(job);
-    },
-  });
+  const core = createRenderCore(sandbox);
 
   /** The published version a request means, or a 400/404 that says why not. */
   function resolve(name: string | null, range: string): VersionRecord {

@@ -199,6 +199,9 @@ describe('POST /r/action/:name/:version', () => {
 
   test('an action of an unknown component → 404; GET → 405', async () => {
     expect((await post('/r/action/nope/1.0.0', { action: 'add' })).status).toBe(404);
+    const noServer = await post('/r/action/badge/0.1.0', { action: 'add' });
+    expect(noServer.status).toBe(404);
+    expect((await noServer.json()).error.message).toMatch(/badge@0\.1\.0 has no action "add"/);
     expect((await get('/r/action/hello/1.0.0')).status).toBe(405);
   });
 
