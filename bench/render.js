@@ -15,8 +15,8 @@
  *
  * Steps: start the registry (temp data folder, silent logger), publish a trivial component
  * over HTTP, warm it up and check its answer, start the bare server with the registry's real
- * response body, then load bare → registry → bare with the same autocannon settings and
- * compare the registry with the mean of the two bare runs.
+ * response body, then load bare → registry → bare → registry → bare with the same autocannon settings and
+ * compare the mean of the registry runs with the mean of the bare runs (interleaved).
  *
  * Exit code: 0 whatever the ratio (a measurement, not a test); 1 if something failed.
  */
@@ -225,18 +225,27 @@ async function main() {
     });
 
     console.log('');
-    const bare1 = await runLoad('bare node:http (1)', bareUrl);
-    const reg = await runLoad('registry-lite', registryUrl);
-    const bare2 = await runLoad('bare node:http (2)', bareUrl);
+    // Interleaved runs (bare, registry, bare, registry, bare): drift on a noisy machine
+    // falls on both sides instead of on one.
+    const bares = [];
+    const regs = [];
+    bares.push(await runLoad('bare node:http (1)', bareUrl));
+    regs.push(await runLoad('registry-lite (1)', registryUrl));
+    bares.push(await runLoad('bare node:http (2)', bareUrl));
+    regs.push(await runLoad('registry-lite (2)', registryUrl));
+    bares.push(await runLoad('bare node:http (3)', bareUrl));
 
     const [registryClosed] = await Promise.all([stopServer(registry), stopServer(bare)]);
 
-    const baseline = (bare1.reqPerSec + bare2.reqPerSec) / 2;
-    const ratio = baseline > 0 ? reg.reqPerSec / baseline : 0;
+    const mean = (runs) => runs.reduce((sum, run) => sum + run.reqPerSec, 0) / runs.length;
+    const baseline = mean(bares);
+    const ratio = baseline > 0 ? mean(regs) / baseline : 0;
+    const sum = (key) => regs.reduce((n, r) => n + r[key], 0);
+    const reg = { non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), total: Math.min(...regs.map((r) => r.total)) };
     console.log('');
-    printTable([bare1, reg, bare2]);
+    printTable([bares[0], regs[0], bares[1], regs[1], bares[2]]);
     console.log('');
-    console.log(`bare baseline (mean of 2 runs) = ${baseline.toFixed(0)} req/s`);
+    console.log(`bare baseline (mean of ${bares.length} runs) = ${baseline.toFixed(0)} req/s; registry-lite (mean of ${regs.length}) = ${mean(regs).toFixed(0)} req/s`);
     console.log(`ratio registry/bare = ${ratio.toFixed(2)} (target >= ${TARGET})`);
     if (cpuProfDir) console.log(`CPU profiles of the registry process (main thread and workers) in ${path.resolve(cpuProfDir)}`);
 
@@ -252,7 +261,7 @@ async function main() {
     } else if (registryClosed.errors?.length) {
       console.log(`note: the registry logged ${registryClosed.errors.length} error(s); first: ${registryClosed.errors[0]}`);
     }
-    for (const b of [bare1, bare2]) {
+    for (const b of bares) {
       if (b.non2xx > 0 || b.errors > 0 || b.total === 0) {
         console.error(`${b.label} was not clean: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.total} requests`);
         process.exitCode = 1;
