@@ -12,10 +12,7 @@ export function sendJson(res: Res, status: number, body: unknown, headers?: Reco
 
 /** Sends JSON that is already text (the render path builds its payload as text). */
 export function sendJsonText(res: Res, status: number, text: string, headers?: Record<string, string>) {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  if (headers) for (const key in headers) res.setHeader(key, headers[key]);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 

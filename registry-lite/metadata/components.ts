@@ -62,6 +62,7 @@ interface Row {
 }
 
 const DATA_VERSION_CHECK_MS = 250;
+const NONE = Symbol('none');
 
 export function createComponentStore(db: DB) {
   const statements = {
@@ -82,8 +83,8 @@ export function createComponentStore(db: DB) {
   };
 
   const byName = new LRUCache<string, VersionRecord[]>({ max: 5000 });
-  // '' stands for "no match" (the cache cannot hold null).
-  const ranges = new LRUCache<string, string>({ max: 20000 });
+  // What `name@range` resolves to; NONE stands for "no match" (the cache cannot hold null).
+  const ranges = new LRUCache<string, VersionRecord | typeof NONE>({ max: 20000 });
   let dataVersion = statements.dataVersion.get();
   let checkedAt = Date.now();
 
@@ -131,18 +132,23 @@ export function createComponentStore(db: DB) {
    * for a range that is not valid semver.
    */
   function resolve(name: string, range: string): VersionRecord | null | undefined {
-    if (semver.valid(range)) return get(name, range);
     refresh();
     const key = `${name}@${range}`;
-    let version = ranges.get(key);
-    if (version === undefined) {
-      const wanted = range === '' || range === 'latest' ? '*' : semver.validRange(range);
-      if (wanted === null) return undefined;
-      const candidates = versionsOf(name).filter((r) => !r.deprecated).map((r) => r.version);
-      version = semver.maxSatisfying(candidates, wanted) ?? (wanted === '*' ? (candidates[0] ?? '') : '');
-      ranges.set(key, version);
+    const cached = ranges.get(key);
+    if (cached !== undefined) return cached === NONE ? null : cached;
+    if (semver.valid(range)) {
+      // An exact miss is not cached: a replica may publish it any moment.
+      const record = get(name, range);
+      if (record) ranges.set(key, record);
+      return record;
     }
-    return version === '' ? null : get(name, version);
+    const wanted = range === '' || range === 'latest' ? '*' : semver.validRange(range);
+    if (wanted === null) return undefined;
+    const candidates = versionsOf(name).filter((r) => !r.deprecated).map((r) => r.version);
+    const version = semver.maxSatisfying(candidates, wanted) ?? (wanted === '*' ? candidates[0] : undefined);
+    const record = version === undefined ? null : get(name, version);
+    ranges.set(key, record ?? NONE);
+    return record;
   }
 
   return {

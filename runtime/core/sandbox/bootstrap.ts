@@ -122,6 +122,8 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     });
   };
 
+  let pluginsProxy: unknown;
+
   /** Runs the module function compiled by the host; returns what it exports. */
   const init = (moduleFunction: Function, filename: string) => {
     const module = { exports: {} as any };
@@ -165,7 +167,7 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     };
     try {
       const args = parse(argsJson);
-      const plugins = makePlugins(pluginNames);
+      const plugins = pluginsProxy ?? (pluginsProxy = makePlugins(pluginNames));
       let work: unknown;
       if (kind === 'loader') {
         const loader = definition.loader;
