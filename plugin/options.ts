@@ -1,0 +1,72 @@
+/** mikr0() options: typed and defaulted once, from the plugin call and the project's package.json. */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface Mikr0Options {
+  /** The component entry (default: src/index.{ts,tsx,js,jsx}). */
+  entry?: string;
+  /** Component name and version (default: the project's package.json). */
+  name?: string;
+  version?: string;
+  /** Where `vite build` writes the publishable bundle (default: dist). */
+  outDir?: string;
+  /**
+   * Packages the registry shares with server code: left as `require()` in server.cjs
+   * (they must be in the registry's `dependencies`). Everything else is bundled.
+   */
+  dependencies?: string[];
+  /** Dev-time stand-ins for registry plugins (merged over `createComponent({ plugins })`). */
+  plugins?: Record<string, (...args: any[]) => unknown>;
+  /** Registry to ask, in dev, for components this project does not have (env MIKR0_FALLBACK). */
+  registryFallbackUrl?: string;
+  /** Milliseconds the dev server waits for the fallback registry (default 5000). */
+  fallbackTimeout?: number;
+}
+
+export interface ResolvedOptions {
+  root: string;
+  entry: string;
+  name: string;
+  version: string;
+  description: string;
+  outDir: string;
+  dependencies: string[];
+  plugins: Record<string, (...args: any[]) => unknown>;
+  registryFallbackUrl: string | null;
+  fallbackTimeout: number;
+}
+
+const ENTRIES = ['src/index.ts', 'src/index.tsx', 'src/index.js', 'src/index.jsx'];
+
+export function resolveOptions(options: Mikr0Options, root: string, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const pkgPath = path.join(root, 'package.json');
+  const pkg = fs.existsSync(pkgPath) ? JSON.parse(fs.readFileSync(pkgPath, 'utf8')) : {};
+  const entry = options.entry ? path.resolve(root, options.entry) : ENTRIES.map((e) => path.join(root, e)).find((e) => fs.existsSync(e));
+  if (!entry || !fs.existsSync(entry)) {
+    throw new Error(
+      options.entry
+        ? `mikr0: the entry "${options.entry}" does not exist (option \`entry\` in mikr0())`
+        : `mikr0: no component entry found: create src/index.ts (or .tsx/.js/.jsx), or set mikr0({ entry: 'path/to/component.ts' })`,
+    );
+  }
+  const name = options.name ?? pkg.name;
+  const version = options.version ?? pkg.version;
+  if (typeof name !== 'string' || !name) throw new Error('mikr0: the component needs a name: set "name" in package.json or mikr0({ name })');
+  if (typeof version !== 'string' || !version) throw new Error('mikr0: the component needs a version: set "version" in package.json or mikr0({ version })');
+  const fallback = options.registryFallbackUrl ?? env.MIKR0_FALLBACK ?? null;
+  if (fallback !== null && !/^https?:\/\/[^/]/.test(fallback)) {
+    throw new Error(`mikr0: registryFallbackUrl must be an absolute http(s) URL such as https://registry.example.com, got "${fallback}"`);
+  }
+  return {
+    root,
+    entry,
+    name,
+    version,
+    description: typeof pkg.description === 'string' ? pkg.description : '',
+    outDir: path.resolve(root, options.outDir ?? 'dist'),
+    dependencies: options.dependencies ?? [],
+    plugins: options.plugins ?? {},
+    registryFallbackUrl: fallback?.replace(/\/+$/, '') ?? null,
+    fallbackTimeout: options.fallbackTimeout ?? 5000,
+  };
+}
