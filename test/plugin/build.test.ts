@@ -2,14 +2,22 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createBuilder } from 'vite';
 import { afterAll, describe, expect, test } from 'vitest';
+import react from '@vitejs/plugin-react';
 import mikr0 from '../../dist/plugin/index.js';
 import { readOutput, writeProject } from './project.js';
 import { startRegistry, type TestRegistry } from '../helpers.js';
 import { collectFiles, packTarGz } from '../../dist/cli/pack.js';
 
-async function build(dir: string, options: Parameters<typeof mikr0>[0] = {}) {
-  const builder = await createBuilder({ root: dir, configFile: false, logLevel: 'silent', plugins: [mikr0(options)] });
-  await builder.buildApp();
+async function build(dir: string, options: Parameters<typeof mikr0>[0] = {}, plugins: any[] = []) {
+  // vitest sets NODE_ENV=test, which would make Vite build React's development code.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    const builder = await createBuilder({ root: dir, configFile: false, logLevel: 'silent', plugins: [...plugins, mikr0(options)] });
+    await builder.buildApp();
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 const vanilla = {
@@ -111,6 +119,58 @@ describe('vite build with mikr0()', () => {
     } finally {
       await registry?.close();
     }
+  });
+
+  test('a React component with JSX, a CSS module and an imported image', async () => {
+    const image = Buffer.alloc(6000, 7).toString('base64');
+    const dir = await writeProject(
+      {
+        'package.json': JSON.stringify({ name: 'react-card', version: '1.0.0', type: 'module' }),
+        'src/logo.png.b64': image,
+        'src/Card.module.css': `.title { color: teal; }\n`,
+        'src/Card.tsx': `import styles from './Card.module.css';\nimport logo from './logo.png';\nexport function Card({ title }: { title: string }) {\n  return <h1 className={styles.title}><img src={logo} alt="" />{title}</h1>;\n}\n`,
+        'src/index.tsx': `import { createComponent } from 'vite-plugin-mikr0/runtime';
+import { createRoot, type Root } from 'react-dom/client';
+import { Card } from './Card';
+
+const roots = new WeakMap<HTMLElement, Root>();
+
+export default createComponent({
+  parameters: { title: { type: 'string', default: 'Hi' } },
+  loader: ({ parameters }) => ({ title: parameters.title + ' LOADER_ONLY_MARKER' }),
+  mount(element, data) {
+    const root = createRoot(element);
+    roots.set(element, root);
+    root.render(<Card title={data.title} />);
+  },
+  unmount(element) {
+    roots.get(element)?.unmount();
+  },
+});
+`,
+      },
+      ['react', 'react-dom', 'scheduler'],
+    );
+    dirs.push(dir);
+    await fs.writeFile(path.join(dir, 'src/logo.png'), Buffer.from(image, 'base64'));
+    await build(dir, {}, [react()]);
+    const pkg = JSON.parse(await readOutput(dir, 'package.json'));
+    const template = await readOutput(dir, 'template.js');
+    const server = await readOutput(dir, 'server.cjs');
+    // The image is a file beside template.js, found relative to it from any registry.
+    const png = pkg.mikr0.files.assets.find((f: string) => f.endsWith('.png'));
+    expect(png).toMatch(/^assets\/logo-.*\.png$/);
+    expect((await fs.readFile(path.join(dir, 'dist', png))).length).toBe(6000);
+    const reference = new RegExp(`new URL\\(["'\`](\\./)?${png.replace(/[.]/g, '\\.')}["'\`],\\s*import\\.meta\\.url\\)`);
+    expect(reference.test(template), 'template.js loads the image relative to itself').toBe(true);
+    // The CSS module is compiled and listed for the runtime to load.
+    expect(pkg.mikr0.files.css).toHaveLength(1);
+    expect(await readOutput(dir, pkg.mikr0.files.css[0])).toMatch(/color:teal/);
+    // React DOM only on the client; the loader only on the server.
+    expect(template.includes('createRoot'), 'React DOM is in template.js').toBe(true);
+    expect(/createRoot|react-dom|Card/.test(server), 'React DOM is not in server.cjs').toBe(false);
+    expect(template.includes('LOADER_ONLY_MARKER'), 'the loader is not in template.js').toBe(false);
+    expect(server.includes('LOADER_ONLY_MARKER'), 'the loader is in server.cjs').toBe(true);
   });
 
   test('an entry mikr0 cannot split is a build error naming the file and the fix', async () => {
