@@ -6,7 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
-import { createError, type ErrorDetail, type Mikr0Error } from '../errors.js';
+import { createError, type Mikr0Error } from '../errors.js';
+import { executionError, timeoutError, type FailureInfo } from '../execution-error.js';
 import type { Executor, ExecuteJob, ExecuteResult } from '../render.js';
 import { createOutbox, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.js';
 
@@ -220,13 +221,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       const entry: Job = { id, message, resolve, reject, retried: false, timer: undefined as unknown as NodeJS.Timeout };
       entry.timer = setTimeout(() => {
         for (const s of slots) if (s.jobs.delete(id)) checkResponsive(s);
-        reject(
-          createError({
-            status: 504,
-            code: 'TIMEOUT',
-            message: `${job.kind === 'loader' ? 'Loader' : `Action "${job.action}"`} of ${job.name}@${job.version} took longer than ${timeout} ms`,
-          }),
-        );
+        reject(timeoutError(job, timeout));
       }, timeout);
       slot.jobs.set(id, entry);
       post(slot, message);
@@ -234,20 +229,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   }
 
   function toError(message: Extract<ToWorker, { t: 'run' }>, info: string, load: boolean): Mikr0Error {
-    const { name, version, kind, action } = message;
-    const parsed = JSON.parse(info) as { message: string; stack?: string; code?: string; status?: number; details?: ErrorDetail[] };
-    const what = kind === 'loader' ? 'Loader' : `Action "${action}"`;
-    if (parsed.code === 'UNKNOWN_ACTION') {
-      return createError({ status: 404, code: 'NOT_FOUND', message: `${name}@${version} has no action "${action}"` });
-    }
-    if (parsed.status && parsed.status >= 400 && parsed.status < 500) {
-      // A component may reject its input on purpose with a branded 4xx error.
-      return createError({ status: parsed.status, code: (parsed.code as any) ?? 'BAD_REQUEST', message: parsed.message, details: parsed.details });
-    }
-    logger.error(`mikr0: ${what.toLowerCase()} of ${name}@${version} failed${load ? ' to load' : ''}: ${parsed.stack ?? parsed.message}`);
-    const code = parsed.code === 'PLUGIN_MISSING' || parsed.code === 'DEPENDENCY_NOT_ALLOWED' ? parsed.code : kind === 'loader' ? 'LOADER_ERROR' : 'ACTION_ERROR';
-    const text = load ? `Server code of ${name}@${version} failed to load: ${parsed.message}` : `${what} of ${name}@${version} failed: ${parsed.message}`;
-    return createError({ status: 500, code, message: text });
+    return executionError(message, JSON.parse(info) as FailureInfo, load, (text) => logger.error(text));
   }
 
   return {
