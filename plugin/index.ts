@@ -2,12 +2,14 @@
  * `mikr0()`: the Vite plugin. Small named sub-plugins, each applied where it belongs:
  * - mikr0:config — resolves the options once, from the plugin call and package.json;
  * - mikr0:split  — splits the entry into its client and server halves, per environment;
- * - mikr0:build  — one `vite build` builds both halves and writes the publishable bundle.
+ * - mikr0:build  — one `vite build` builds both halves and writes the publishable bundle;
+ * - mikr0:dev    — `vite dev` emulates a registry under /r, with a preview page and HMR.
  */
 import type { Plugin } from 'vite';
 import { resolveOptions, type Mikr0Options } from './options.js';
 import { splitPlugin } from './split-plugin.js';
 import { buildPlugin } from './build.js';
+import { devPlugin } from './dev/index.js';
 import { createState } from './state.js';
 
 export type { Mikr0Options } from './options.js';
@@ -21,7 +23,7 @@ export function mikr0(options: Mikr0Options = {}): Plugin[] {
       state.options = resolveOptions(options, config.root ?? process.cwd());
     },
   };
-  return [configPlugin, splitPlugin(state), buildPlugin(state)];
+  return [configPlugin, splitPlugin(state), buildPlugin(state), devPlugin(state)];
 }
 
 export default mikr0;

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { createRenderCore, type RenderTarget } from '../runtime/core/render.js';
+import { createRenderCore, type RenderCore, type RenderTarget } from '../runtime/core/render.js';
 import { createSandbox } from '../runtime/core/sandbox/index.js';
 import { badRequest, createError, notFound } from '../runtime/core/errors.js';
 import { createAuth } from './auth.js';
@@ -16,7 +16,13 @@ import { filesystemDriver } from './storage/drivers/filesystem.js';
 import type { ResolvedOptions } from './options.js';
 import type { Req } from './http.js';
 
-export function createRegistryContext(options: ResolvedOptions) {
+/** How the dev server changes the registry: where server code runs and where client code is served. */
+export interface ContextOverrides {
+  core?: (base: RenderCore) => RenderCore;
+  target?: (record: VersionRecord, req: Req, base: RenderTarget) => RenderTarget;
+}
+
+export function createRegistryContext(options: ResolvedOptions, overrides: ContextOverrides = {}) {
   const db = openDatabase(options.database);
   const components = createComponentStore(db);
   const tokens = createTokenStore(db);
@@ -42,7 +48,8 @@ export function createRegistryContext(options: ResolvedOptions) {
     memoryLimitMb: options.memoryLimitMb,
     logger,
   });
-  const core = createRenderCore(sandbox);
+  const baseCore = createRenderCore(sandbox);
+  const core = overrides.core ? overrides.core(baseCore) : baseCore;
 
   /** The published version a request means, or a 400/404 that says why not. */
   function resolve(name: string | null, range: string): VersionRecord {
@@ -68,13 +75,14 @@ export function createRegistryContext(options: ResolvedOptions) {
 
   function target(record: VersionRecord, req: Req): RenderTarget {
     const base = `${baseUrl(req)}/r/static/${record.name}/${record.version}/`;
-    return {
+    const result: RenderTarget = {
       name: record.name,
       version: record.version,
       parameters: record.manifest.parameters,
       src: base + record.manifest.template,
       css: record.manifest.css.map((file) => base + file),
     };
+    return overrides.target ? overrides.target(record, req, result) : result;
   }
 
   return {
