@@ -1,24 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createBuilder } from 'vite';
 import { afterAll, describe, expect, test } from 'vitest';
 import react from '@vitejs/plugin-react';
-import mikr0 from '../../dist/plugin/index.js';
-import { readOutput, writeProject } from './project.js';
+import { buildProject, readOutput, writeProject } from './project.js';
 import { startRegistry, type TestRegistry } from '../helpers.js';
 import { collectFiles, packTarGz } from '../../dist/cli/pack.js';
 
-async function build(dir: string, options: Parameters<typeof mikr0>[0] = {}, plugins: any[] = []) {
-  // vitest sets NODE_ENV=test, which would make Vite build React's development code.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    const builder = await createBuilder({ root: dir, configFile: false, logLevel: 'silent', plugins: [...plugins, mikr0(options)] });
-    await builder.buildApp();
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
-}
+const build = buildProject;
 
 const vanilla = {
   'package.json': JSON.stringify({ name: 'vanilla-card', version: '1.2.3', description: 'A card', type: 'module' }),

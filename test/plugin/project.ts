@@ -1,6 +1,8 @@
 /** Fixture projects for plugin tests: written to a temp folder, with node_modules linked to this checkout. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { createBuilder, type PluginOption } from 'vite';
+import mikr0 from '../../dist/plugin/index.js';
 import { root, tempDir } from '../helpers.js';
 
 /** Writes `files` into a new temp project; `vite-plugin-mikr0` and `packages` resolve from this checkout. */
@@ -22,4 +24,17 @@ export async function writeProject(files: Record<string, string>, packages: stri
 
 export async function readOutput(dir: string, file: string): Promise<string> {
   return fs.readFile(path.join(dir, 'dist', file), 'utf8');
+}
+
+/** `vite build` of a project with mikr0() (and `plugins` before it), as production would run it. */
+export async function buildProject(dir: string, options: Parameters<typeof mikr0>[0] = {}, plugins: PluginOption[] = []) {
+  // vitest sets NODE_ENV=test, which would make Vite build React's development code.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    const builder = await createBuilder({ root: dir, configFile: false, logLevel: 'silent', plugins: [...plugins, mikr0(options)] });
+    await builder.buildApp();
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
