@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function env() {
-  const clean = { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' };
+  const clean: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' };
   for (const key of Object.keys(clean)) if (key.startsWith('MIKR0_') || key.startsWith('VITEST')) delete clean[key];
   return clean;
 }
