@@ -3,13 +3,15 @@
  * - mikr0:config — resolves the options once, from the plugin call and package.json;
  * - mikr0:split  — splits the entry into its client and server halves, per environment;
  * - mikr0:build  — one `vite build` builds both halves and writes the publishable bundle;
- * - mikr0:dev    — `vite dev` emulates a registry under /r, with a preview page and HMR.
+ * - mikr0:dev    — `vite dev` emulates a registry under /r, with a preview page and HMR;
+ * - mikr0:preview — `vite preview` serves the built bundle from an in-memory registry-lite.
  */
 import type { Plugin } from 'vite';
 import { resolveOptions, type Mikr0Options } from './options.js';
 import { splitPlugin } from './split-plugin.js';
 import { buildPlugin } from './build.js';
 import { devPlugin } from './dev/index.js';
+import { previewPlugin } from './preview-server.js';
 import { createState } from './state.js';
 
 export type { Mikr0Options } from './options.js';
@@ -23,7 +25,7 @@ export function mikr0(options: Mikr0Options = {}): Plugin[] {
       state.options = resolveOptions(options, config.root ?? process.cwd());
     },
   };
-  return [configPlugin, splitPlugin(state), buildPlugin(state), devPlugin(state)];
+  return [configPlugin, splitPlugin(state), buildPlugin(state), devPlugin(state), previewPlugin(state)];
 }
 
 export default mikr0;

@@ -97,3 +97,29 @@ test.each([
   const { dev: d, registry: r } = await both((base) => fetch(`${base}/r/action/parity/1.4.0`, { method: 'POST', body: JSON.stringify(body) }));
   expect(d).toEqual(r);
 });
+
+test('vite preview serves the built bundle from an in-memory registry-lite, same answers', async () => {
+  const { preview } = await import('vite');
+  const server = await preview({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    preview: { port: 0, host: '127.0.0.1' },
+    plugins: [mikr0({ plugins: { rate: async (n: number) => n * 10 } })],
+  });
+  try {
+    const url = server.resolvedUrls!.local[0].replace(/\/$/, '');
+    for (const [, query] of renders) {
+      const [p, r] = await Promise.all([fetch(`${url}/r/component/parity/1.x${query}`), fetch(`${registry.url}/r/component/parity/1.x${query}`)]);
+      const [pb, rb] = await Promise.all([p.json(), r.json()]);
+      expect(p.status).toBe(r.status);
+      expect(pb.data ?? pb.error.code).toEqual(rb.data ?? rb.error.code);
+    }
+    const payload = await (await fetch(`${url}/r/component/parity/1.4.0?name=Ann`)).json();
+    expect(payload.src).toBe(`${url}/r/static/parity/1.4.0/template.js`);
+    expect((await fetch(payload.src)).status).toBe(200);
+    expect((await fetch(`${url}/r/static/parity/1.4.0/server.cjs`)).status).toBe(404);
+  } finally {
+    await server.close();
+  }
+});
