@@ -1,18 +1,12 @@
 /** `mikr0 ls [query]`: every component in a registry (all pages), optionally filtered. */
 import { createClient, registryUrl } from '../http.js';
 import { color, note, print, table } from '../output.js';
+// Type only: the CLI never loads the registry's code for `ls`.
+import type { ComponentSummary as Summary } from '../../registry-lite/metadata/components.js';
 
 export interface LsFlags {
   registry?: string;
   json?: boolean;
-}
-
-interface Summary {
-  name: string;
-  latest: string | null;
-  description: string;
-  versions: string[];
-  publishedAt: string;
 }
 
 interface Page {
