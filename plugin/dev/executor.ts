@@ -17,12 +17,17 @@ export interface DevExecutorOptions {
   log(message: string): void;
 }
 
-export function createDevExecutor(options: DevExecutorOptions): Executor {
+export interface DevExecutor extends Executor {
+  /** Runs `job`; with `definition`, against that one instead of loading it again. */
+  run(job: ExecuteJob, definition?: ComponentDefinition): Promise<ExecuteResult>;
+}
+
+export function createDevExecutor(options: DevExecutorOptions): DevExecutor {
   return {
-    async run(job) {
+    async run(job, preloaded) {
       let definition: ComponentDefinition;
       try {
-        definition = await options.load();
+        definition = preloaded ?? (await options.load());
       } catch (error) {
         throw executionError(job, failureInfo(error), true, options.log);
       }

@@ -6,14 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
+import { isRunnableDevEnvironment, type Plugin } from 'vite';
 import type { ComponentDefinition } from '../../runtime/core/component.js';
 import { createRenderCore } from '../../runtime/core/render.js';
-import { createApp } from '../../registry-lite/app.js';
-import { createRegistryContext } from '../../registry-lite/context.js';
 import { sendJson } from '../../registry-lite/http.js';
-import { resolveOptions as resolveRegistryOptions } from '../../registry-lite/options.js';
-import { memoryDriver } from '../../registry-lite/storage/drivers/memory.js';
+import { createMemoryRegistry } from '../memory-registry.js';
 import type { PluginState } from '../state.js';
 import { createDevExecutor } from './executor.js';
 import { fallbackMiddleware } from './fallback.js';
@@ -48,27 +45,29 @@ export function devPlugin(state: PluginState): Plugin {
         const module = await environment.runner.import(options.entry);
         return module.default ?? module;
       };
-      const logger = viteLogger(server);
-      const devCore = createRenderCore(createDevExecutor({ load, plugins: options.plugins, timeout: DEV_TIMEOUT_MS, log: logger.error }));
+      const log = (message: string) => server.config.logger.error(message, { timestamp: true });
+      const executor = createDevExecutor({ load, plugins: options.plugins, timeout: DEV_TIMEOUT_MS, log });
       const isDev = (target: { name: string; version: string }) => target.name === options.name && target.version === options.version;
+      const devCore = createRenderCore(executor);
 
-      const ctx = createRegistryContext(
-        resolveRegistryOptions({ database: ':memory:', storage: memoryDriver(), plugins: options.plugins, workers: 1, logger }),
-        {
-          core: (base) => ({
-            async render(target, raw, headers) {
-              if (!isDev(target)) return base.render(target, raw, headers);
-              // The schema as the code has it now, not as it was when the server started.
-              const definition = await load().catch(() => null);
-              return devCore.render({ ...target, parameters: definition?.parameters ?? target.parameters }, raw, headers);
-            },
-            action: (target, body, headers) => (isDev(target) ? devCore.action(target, body, headers) : base.action(target, body, headers)),
-          }),
-          target: (record, req, base) => (isDev(record) ? { ...base, src: `http://${req.headers.host}${entryUrl}`, css: [] } : base),
-        },
-      );
+      const { ctx, middleware } = createMemoryRegistry(server, { plugins: options.plugins }, {
+        core: (base) => ({
+          async render(target, raw, headers) {
+            if (!isDev(target)) return base.render(target, raw, headers);
+            // Loaded once per render: its schema (as the code has it now) parses the
+            // parameters, and the same definition runs the loader. If it fails to load,
+            // the executor loads again and reports it as a load failure.
+            const definition = await load().catch(() => undefined);
+            const core = definition ? createRenderCore({ run: (job) => executor.run(job, definition) }) : devCore;
+            return core.render({ ...target, parameters: definition?.parameters ?? target.parameters }, raw, headers);
+          },
+          action: (target, body, headers) => (isDev(target) ? devCore.action(target, body, headers) : base.action(target, body, headers)),
+        }),
+        // Same origin as the registry would put in `src` (publicUrl or Host), but the entry on the dev server.
+        target: (record, _req, base) => (isDev(record) ? { ...base, src: new URL(base.src).origin + entryUrl, css: [] } : base),
+      });
       const initial = await load().catch((error) => {
-        logger.warn(`mikr0: ${entryUrl} could not be loaded yet: ${error?.message ?? error}`);
+        server.config.logger.warn(`mikr0: ${entryUrl} could not be loaded yet: ${error?.message ?? error}`, { timestamp: true });
         return null;
       });
       ctx.components.insert({
@@ -79,15 +78,9 @@ export function devPlugin(state: PluginState): Plugin {
         prefix: 'dev',
         publishedAt: Date.now(),
       });
-      const app = createApp(ctx);
-      server.httpServer?.once('close', () => void ctx.close());
-
-      // The emulated registry answers everything under /r; unknown components may go to the fallback.
+      // Components this project does not have may go to the fallback registry first.
       if (options.registryFallbackUrl) server.middlewares.use(fallbackMiddleware(ctx, options.registryFallbackUrl, options.fallbackTimeout));
-      server.middlewares.use(function mikr0DevRegistryMiddleware(req, res, next) {
-        if (req.url?.startsWith('/r/')) return app(req, res, next);
-        next();
-      });
+      server.middlewares.use(middleware);
       server.middlewares.use('/__mikr0/component', function mikr0DevInfoMiddleware(_req, res) {
         load().then(
           (definition) => sendJson(res, 200, { name: options.name, version: options.version, parameters: definition.parameters ?? {} }),
@@ -116,14 +109,5 @@ export function devPlugin(state: PluginState): Plugin {
         server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
       }
     },
-  };
-}
-
-function viteLogger(server: ViteDevServer) {
-  const logger = server.config.logger;
-  return {
-    info: (message: string) => logger.info(message, { timestamp: true }),
-    warn: (message: string) => logger.warn(message, { timestamp: true }),
-    error: (message: string) => logger.error(message, { timestamp: true }),
   };
 }
