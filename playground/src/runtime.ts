@@ -2,19 +2,11 @@
  * The registry's own browser runtime (`/r/client.js`), loaded at run time and never
  * bundled: the playground renders exactly as a consumer's page would.
  */
+// Types only (erased): they also bring the runtime's `window.mikr0` declaration.
+import type { Mikr0Global } from '../../runtime/client/index.js';
 import type { ErrorDetail } from './api.js';
 
-export interface GetActionOptions {
-  registry: string;
-  name: string;
-  version: string;
-  action: string;
-  input: unknown;
-}
-
-export interface Mikr0Runtime {
-  getAction(options: GetActionOptions): Promise<unknown>;
-}
+export type Mikr0Runtime = Pick<Mikr0Global, 'getAction'>;
 
 export interface LoadedDetail {
   name: string;
@@ -40,12 +32,6 @@ export interface ActionError extends Error {
   details?: ErrorDetail[];
 }
 
-declare global {
-  interface Window {
-    mikr0?: Mikr0Runtime;
-  }
-}
-
 export async function loadRuntime(root: string): Promise<Mikr0Runtime> {
   const url = `${root}/r/client.js`;
   try {
@@ -54,6 +40,6 @@ export async function loadRuntime(root: string): Promise<Mikr0Runtime> {
   } catch (error) {
     throw new Error(`Could not load the browser runtime from ${url}: ${(error as Error).message}`);
   }
-  if (!window.mikr0) throw new Error(`${url} loaded but did not define window.mikr0`);
+  if (!window.mikr0?.getAction) throw new Error(`${url} loaded but did not define window.mikr0`);
   return window.mikr0;
 }

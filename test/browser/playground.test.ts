@@ -1,0 +1,270 @@
+/**
+ * The playground (CONTRACT §1 use 4) in real Chromium, served by a real registry-lite at `/`:
+ * pick a component, edit its generated form, watch it render, read errors where they belong,
+ * run actions, reload from the URL. Needs `npm run build` (dist/playground, dist/client.js).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openPage, screenshot } from './browser.js';
+import { fixtures, packFixture, publish, startRegistry, type TestRegistry } from '../helpers.js';
+
+let browser: Browser;
+let registry: TestRegistry;
+
+beforeAll(async () => {
+  [browser, registry] = await Promise.all([launchBrowser(), startRegistry()]);
+  // hello (test/fixtures/hello): name (mandatory, example "World"), times, loud, tone (enum); actions add/echo/fail,
+  // which only 2.0.0 lists in its manifest (1.0.0 gets the console's free-text action name).
+  const pkg = JSON.parse(await fs.readFile(path.join(fixtures, 'hello', 'package.json'), 'utf8'));
+  const v2 = { version: '2.0.0', description: 'Greets someone, now in version two', mikr0: { ...pkg.mikr0, actions: ['add', 'echo', 'fail'] } };
+  const published = [
+    await publish(registry, 'hello', { version: '1.0.0' }),
+    await publish(registry, 'hello', { body: await packFixture('hello', v2), version: '2.0.0' }),
+    await publish(registry, 'no-server'),
+  ];
+  expect(published.map((response) => response.status)).toEqual([201, 201, 201]);
+});
+
+afterAll(async () => {
+  await Promise.all([browser?.close(), registry?.close()]);
+});
+
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 5000, interval: 50 });
+const text = (page: Page, selector: string) => page.locator(selector).textContent({ timeout: 500 });
+const greeting = (page: Page) => text(page, 'mikro-component .hello');
+const field = (page: Page, key: string) => page.locator(`[data-field="${key}"] :is(input, select)`);
+const errorFor = (page: Page, key: string) => page.locator(`[data-error-for="${key}"]`);
+const renderStatus = (page: Page) => text(page, '[data-render-status]');
+const loaderData = (page: Page) => text(page, '[data-loader-data]');
+const renderRequests = (page: Page) => {
+  const urls: string[] = [];
+  page.on('request', (request) => void (request.url().includes('/r/component/') && urls.push(request.url())));
+  return urls;
+};
+
+/** A fresh page on the playground, with `search` as its query string; waits for the list. */
+async function open(search = '', { width = 1280, height = 800 } = {}) {
+  const page = await openPage(browser);
+  await page.setViewportSize({ width, height });
+  await page.goto(`${registry.url}/${search}`);
+  await page.locator('#sidebar .list-status').filter({ hasText: /component/ }).waitFor();
+  return page;
+}
+
+describe('playground', () => {
+  test('lists the components; picking one shows its form, renders it with its example, with data, status, time and snippets', async () => {
+    const page = await open();
+    expect(await page.locator('.component-item .item-name').allTextContents()).toEqual(['hello', 'static-badge']);
+    expect(await text(page, '[data-component="hello"]')).toContain('2.0.0');
+    expect(await text(page, '.welcome h1')).toBe('Pick a component');
+
+    await page.locator('[data-component="hello"]').click();
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    expect(await text(page, '.component-name')).toBe('hello');
+    expect(await page.locator('#version').inputValue()).toBe('2.0.0');
+    expect(await page.locator('[data-component="hello"]').getAttribute('aria-current')).toBe('true');
+    // The generated form: example prefilled, mandatory marked and required, default as placeholder, enum as select, help text.
+    expect(await field(page, 'name').inputValue()).toBe('World');
+    expect(await field(page, 'name').getAttribute('required')).toBe('');
+    expect(await text(page, '[data-field="name"] .required')).toBe('*');
+    expect(await field(page, 'times').getAttribute('placeholder')).toBe('default: 1');
+    expect(await field(page, 'times').getAttribute('type')).toBe('number');
+    expect(await page.locator('[data-field="tone"] select option').allTextContents()).toEqual(['default (warm)', 'warm', 'formal']);
+    expect(await field(page, 'loud').getAttribute('type')).toBe('checkbox');
+    expect(await text(page, '[data-field="name"] .help')).toBe('Who to greet');
+    // Sizes, data, status and time.
+    expect(await text(page, '.sizes')).toMatch(/client\s*[\d.]+ (B|kB) gz/);
+    await poll(() => loaderData(page)).toContain('"greeting": "Hello, World!"');
+    await poll(() => renderStatus(page)).toMatch(/^200\d+ ms$/);
+    // Snippets and the URL.
+    const root = registry.url;
+    expect(await page.locator('.snippet').first().textContent()).toBe(
+      `<script type="module" src="${root}/r/client.js"></script>\n<mikro-component name="hello" version="2.0.0" registry="${root}" parameters='{"name":"World"}'></mikro-component>`,
+    );
+    expect(await page.locator('.snippet').nth(1).textContent()).toBe(`curl '${root}/r/component/hello/2.0.0?name=World'`);
+    expect(new URL(page.url()).search).toBe('?component=hello&version=2.0.0&p.name=World');
+
+    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshot(page, 'playground-desktop-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'playground-desktop-dark');
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test('editing parameters re-renders (debounced); a cleared mandatory field blocks the render and says why', async () => {
+    const page = await open('?component=hello');
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    await poll(() => renderStatus(page)).toMatch(/^200/);
+    const requests = renderRequests(page);
+
+    await field(page, 'name').fill('Ada');
+    await field(page, 'tone').selectOption('formal');
+    await field(page, 'times').fill('3');
+    await field(page, 'loud').check();
+    await poll(() => greeting(page)).toBe('HELLO, ADA!');
+    await poll(() => loaderData(page)).toContain('"times": 3');
+    expect(JSON.parse((await loaderData(page))!)).toMatchObject({ greeting: 'HELLO, ADA!', times: 3, tone: 'formal' });
+    // Four quick edits, one request.
+    expect(requests).toHaveLength(1);
+    expect(Object.fromEntries(new URL(requests[0]).searchParams)).toEqual({ name: 'Ada', tone: 'formal', times: '3', loud: 'true' });
+
+    requests.length = 0;
+    await field(page, 'name').fill('');
+    await poll(() => errorFor(page, 'name').textContent()).toContain('Required');
+    expect(await errorFor(page, 'name').isVisible()).toBe(true);
+    expect(await text(page, '[data-blocked]')).toBe('Not rendered: name is mandatory.');
+    expect(await field(page, 'name').getAttribute('aria-invalid')).toBe('true');
+    await page.waitForTimeout(500);
+    expect(requests).toEqual([]);
+    expect(await page.locator('mikro-component').count()).toBe(0);
+
+    await field(page, 'name').fill('Grace');
+    await poll(() => greeting(page)).toBe('HELLO, GRACE!');
+    expect(await errorFor(page, 'name').isVisible()).toBe(false);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test("the registry's 400 details show next to their fields, and the failed state in the preview", async () => {
+    const page = await open('?component=hello&version=1.0.0&p.times=abc&p.tone=shouty');
+    await poll(() => errorFor(page, 'times').textContent()).toBe('"times" must be a number, got "abc"');
+    expect(await errorFor(page, 'tone').textContent()).toBe('"tone" must be one of "warm", "formal", got "shouty"');
+    expect(await errorFor(page, 'name').isVisible()).toBe(false);
+    expect(await field(page, 'times').inputValue()).toBe('abc');
+    expect(await field(page, 'times').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('mikro-component').getAttribute('state')).toBe('failed');
+    expect(await renderStatus(page)).toBe('400VALIDATION_ERROR');
+    expect(await page.locator('[data-render-error]').isVisible()).toBe(true);
+    expect(await text(page, '[data-render-error]')).toContain('Invalid parameters: times, tone');
+    expect(await loaderData(page)).toBe('—');
+    await screenshot(page, 'playground-400');
+
+    await field(page, 'times').fill('2');
+    await field(page, 'tone').selectOption('warm');
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    await poll(() => renderStatus(page)).toMatch(/^200/);
+    expect(await errorFor(page, 'times').isVisible()).toBe(false);
+    expect(await errorFor(page, 'tone').isVisible()).toBe(false);
+    expect(await page.locator('[data-render-error]').isVisible()).toBe(false);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the action console runs an action, shows its error, and refuses invalid JSON without a request', async () => {
+    const page = await open('?component=hello');
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    expect(await page.locator('#action-name option').allTextContents()).toEqual(['add', 'echo', 'fail']);
+    const posts: string[] = [];
+    page.on('request', (request) => void (request.method() === 'POST' && posts.push(request.url())));
+
+    await page.locator('#action-input').fill('{"a": 2, "b": 40}');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await poll(() => page.locator('[data-action-result]').getAttribute('data-state')).toBe('ok');
+    expect(JSON.parse((await text(page, '[data-action-result] pre'))!)).toEqual({ sum: 42 });
+
+    // 1.0.0 lists no actions: the name is free text.
+    await page.locator('#version').selectOption('1.0.0');
+    await poll(() => page.locator('#action-name').getAttribute('type')).toBe('text');
+    expect(await text(page, '.actions-panel .empty')).toContain('no actions');
+    await page.locator('#action-name').fill('fail');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await poll(() => page.locator('[data-action-result]').getAttribute('data-state')).toBe('error');
+    expect(await text(page, '[data-action-result] [data-error-code]')).toMatch(/^[A-Z_]+$/);
+    expect(await text(page, '[data-action-result]')).toContain('HTTP 500');
+    expect(await text(page, '[data-action-result] .error-message')).toMatch(/\bfail/);
+    expect(posts.map((url) => new URL(url).pathname)).toEqual(['/r/action/hello/2.0.0', '/r/action/hello/1.0.0']);
+
+    await page.locator('#action-input').fill('{"a": ');
+    await page.locator('#action-input').press('Control+Enter');
+    await poll(() => text(page, '[data-input-error]')).toContain('Not valid JSON');
+    await page.waitForTimeout(200);
+    expect(posts).toHaveLength(2);
+    await screenshot(page, 'playground-actions');
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the version picker switches versions; the URL reproduces the whole view on reload', async () => {
+    const page = await open('?component=hello');
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    expect(await page.locator('#version option').allTextContents()).toEqual(['2.0.0 — latest', '1.0.0']);
+    expect(await text(page, '.component-description')).toBe('Greets someone, now in version two');
+    const requests = renderRequests(page);
+    await page.locator('#version').selectOption('1.0.0');
+    await poll(() => page.locator('mikro-component').getAttribute('version')).toBe('1.0.0');
+    expect(await text(page, '.component-description')).toBe('Greets someone, in their language');
+    await field(page, 'name').fill('Lin & Co');
+    await field(page, 'loud').check();
+    await field(page, 'tone').selectOption('formal');
+    await poll(() => greeting(page)).toBe('HELLO, LIN & CO!');
+    expect(requests.every((url) => url.includes('/r/component/hello/1.0.0?'))).toBe(true);
+    const url = page.url();
+    expect(Object.fromEntries(new URL(url).searchParams)).toEqual({ component: 'hello', version: '1.0.0', 'p.name': 'Lin & Co', 'p.loud': 'true', 'p.tone': 'formal' });
+    await page.close();
+
+    const again = await open(new URL(url).search);
+    await poll(() => greeting(again)).toBe('HELLO, LIN & CO!');
+    expect(await text(again, '.component-name')).toBe('hello');
+    expect(await again.locator('#version').inputValue()).toBe('1.0.0');
+    expect(await field(again, 'name').inputValue()).toBe('Lin & Co');
+    expect(await field(again, 'tone').inputValue()).toBe('formal');
+    expect(await field(again, 'loud').isChecked()).toBe(true);
+    expect(again.url()).toBe(url);
+    expect(again.errors).toEqual([]);
+    await again.close();
+  });
+
+  test('search filters the list', async () => {
+    const page = await open();
+    await page.locator('.search').fill('badge');
+    await poll(() => page.locator('.component-item .item-name').allTextContents()).toEqual(['static-badge']);
+    expect(await text(page, '.list-status')).toBe('1 component matching “badge”');
+    await page.locator('.search').fill('nothing-like-this');
+    await poll(() => text(page, '.list-status')).toBe('No components match “nothing-like-this”.');
+    expect(await page.locator('.component-item').count()).toBe(0);
+    await page.locator('.search').fill('');
+    await poll(() => page.locator('.component-item').count()).toBe(2);
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  test('empty states: no parameters, no actions, an empty registry', async () => {
+    const page = await open('?component=static-badge');
+    await poll(() => text(page, 'mikro-component')).toBe('badge');
+    expect(await text(page, '.parameter-form .empty')).toContain('no parameters');
+    expect(await text(page, '.actions-panel .empty')).toContain('no actions');
+    expect(await page.locator('#action-name').getAttribute('type')).toBe('text');
+    expect(page.errors).toEqual([]);
+    await page.close();
+
+    const empty = await startRegistry();
+    try {
+      const blank = await openPage(browser);
+      await blank.goto(`${empty.url}/`);
+      await poll(() => text(blank, '.list-status')).toContain('No components yet.');
+      await screenshot(blank, 'playground-empty');
+      expect(blank.errors).toEqual([]);
+      await blank.close();
+    } finally {
+      await empty.close();
+    }
+  });
+
+  test('narrow screens put the list above the content (light and dark)', async () => {
+    const page = await open('?component=hello', { width: 390, height: 844 });
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    const sidebar = (await page.locator('.sidebar').boundingBox())!;
+    const main = (await page.locator('#main').boundingBox())!;
+    expect(main.y).toBeGreaterThanOrEqual(sidebar.y + sidebar.height - 1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshot(page, 'playground-narrow-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'playground-narrow-dark');
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+});
