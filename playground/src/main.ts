@@ -38,6 +38,9 @@ const sidebar = createSidebar(document.getElementById('sidebar')!, {
     void select(name, null, {});
     if (matchMedia('(max-width: 720px)').matches) main.scrollIntoView({ block: 'start' });
   },
+  onList(total, query) {
+    if (total === 0 && query === '' && !view && selection === 0) showEmptyRegistry();
+  },
 });
 const preview = createRenderPanel({ root, onDetails: showServerErrors });
 const snippets = createSnippets(root);
@@ -159,6 +162,20 @@ function showServerErrors(details: ErrorDetail[]) {
 
 function showMessage(title: string, text: string) {
   replace(main, h('div', { class: 'welcome' }, h('h1', {}, title), h('p', { class: 'muted' }, text)));
+}
+
+function showEmptyRegistry() {
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'welcome' },
+      h('h1', {}, 'This registry has no components yet'),
+      h('p', { class: 'muted' }, 'Add ', h('code', {}, 'mikr0()'), ' to a component’s vite.config.ts, then build and publish it here:'),
+      h('pre', { class: 'code' }, `npx vite build\nnpx mikr0 publish --registry ${root} --token <token>`),
+      h('p', { class: 'muted' }, 'It shows up in the list as soon as it is published.'),
+    ),
+  );
 }
 
 /** The component under development (vite dev), announced by the page. */

@@ -7,9 +7,11 @@ const PER_PAGE = 20;
 export interface SidebarOptions {
   api: Api;
   onSelect(name: string): void;
+  /** Each list answer: how many components match `query` ('' = the whole registry). */
+  onList?(total: number, query: string): void;
 }
 
-export function createSidebar(container: HTMLElement, { api, onSelect }: SidebarOptions) {
+export function createSidebar(container: HTMLElement, { api, onSelect, onList }: SidebarOptions) {
   const search = h('input', {
     type: 'search',
     class: 'search',
@@ -46,6 +48,7 @@ export function createSidebar(container: HTMLElement, { api, onSelect }: Sidebar
       for (const component of result.components) list.append(item(component));
       shown += result.components.length;
       describe(result.total);
+      onList?.(result.total, query);
       more.hidden = shown >= result.total;
       more.textContent = `Load more (${shown} of ${result.total})`;
     } catch (error) {

@@ -28,9 +28,10 @@ export function createSnippets(root: string) {
 }
 
 export function htmlSnippet(root: string, { name, version, parameters }: SnippetTarget): string {
-  const attributes = [`name="${attr(name)}"`, `version="${attr(version)}"`, `registry="${attr(root)}"`];
-  if (Object.keys(parameters).length) attributes.push(`parameters='${JSON.stringify(parameters).replace(/&/g, '&amp;').replace(/'/g, '&#39;')}'`);
-  return `<script type="module" src="${attr(root)}/r/client.js"></script>\n<mikro-component ${attributes.join(' ')}></mikro-component>`;
+  // One attribute group a line: long URLs and JSON wrap where a reader expects.
+  const lines = [`<mikro-component name="${attr(name)}" version="${attr(version)}"`, `  registry="${attr(root)}"`];
+  if (Object.keys(parameters).length) lines.push(`  parameters='${JSON.stringify(parameters).replace(/&/g, '&amp;').replace(/'/g, '&#39;')}'`);
+  return `<script type="module" src="${attr(root)}/r/client.js"></script>\n${lines.join('\n')}></mikro-component>`;
 }
 
 function attr(value: string): string {

@@ -5,16 +5,16 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, screenshot } from './browser.js';
-import { fixtures, packFixture, publish, startRegistry, type TestRegistry } from '../helpers.js';
+import { bundle, fixtures, packFixture, publish, startRegistry, type TestRegistry } from '../helpers.js';
 
 let browser: Browser;
 let registry: TestRegistry;
 
 beforeAll(async () => {
-  [browser, registry] = await Promise.all([launchBrowser(), startRegistry()]);
+  [browser, registry] = await Promise.all([launchBrowser(), startRegistry({ auth: { username: 'admin', password: 'secret' } })]);
   // hello (test/fixtures/hello): name (mandatory, example "World"), times, loud, tone (enum); actions add/echo/fail,
   // which only 2.0.0 lists in its manifest (1.0.0 gets the console's free-text action name).
   const pkg = JSON.parse(await fs.readFile(path.join(fixtures, 'hello', 'package.json'), 'utf8'));
@@ -25,6 +25,12 @@ beforeAll(async () => {
     await publish(registry, 'no-server'),
   ];
   expect(published.map((response) => response.status)).toEqual([201, 201, 201]);
+  const deprecated = await fetch(`${registry.url}/r/components/hello/1.0.0`, {
+    method: 'PATCH',
+    headers: { Authorization: `Basic ${btoa('admin:secret')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ deprecated: 'use 2.x' }),
+  });
+  expect(deprecated.status).toBe(200);
 });
 
 afterAll(async () => {
@@ -38,15 +44,27 @@ const field = (page: Page, key: string) => page.locator(`[data-field="${key}"] :
 const errorFor = (page: Page, key: string) => page.locator(`[data-error-for="${key}"]`);
 const renderStatus = (page: Page) => text(page, '[data-render-status]');
 const loaderData = (page: Page) => text(page, '[data-loader-data]');
+/** Screenshots from the top: a full-page capture of a scrolled page shifts the sticky sidebar. */
+const shot = async (page: Page, name: string) => {
+  await page.evaluate(() => scrollTo(0, 0));
+  await screenshot(page, name);
+};
 const renderRequests = (page: Page) => {
   const urls: string[] = [];
   page.on('request', (request) => void (request.url().includes('/r/component/') && urls.push(request.url())));
   return urls;
 };
 
-/** A fresh page on the playground, with `search` as its query string; waits for the list. */
+const pages: Page[] = [];
+afterEach(async () => {
+  // A failed test leaves its page open; close it so it cannot stall the next one.
+  await Promise.all(pages.splice(0).map((page) => page.close().catch(() => {})));
+});
+
+/** A fresh page (closed after the test) on the playground, with `search` as its query string; waits for the list. */
 async function open(search = '', { width = 1280, height = 800 } = {}) {
   const page = await openPage(browser);
+  pages.push(page);
   await page.setViewportSize({ width, height });
   await page.goto(`${registry.url}/${search}`);
   await page.locator('#sidebar .list-status').filter({ hasText: /component/ }).waitFor();
@@ -81,15 +99,19 @@ describe('playground', () => {
     // Snippets and the URL.
     const root = registry.url;
     expect(await page.locator('.snippet').first().textContent()).toBe(
-      `<script type="module" src="${root}/r/client.js"></script>\n<mikro-component name="hello" version="2.0.0" registry="${root}" parameters='{"name":"World"}'></mikro-component>`,
+      `<script type="module" src="${root}/r/client.js"></script>\n<mikro-component name="hello" version="2.0.0"\n  registry="${root}"\n  parameters='{"name":"World"}'></mikro-component>`,
     );
     expect(await page.locator('.snippet').nth(1).textContent()).toBe(`curl '${root}/r/component/hello/2.0.0?name=World'`);
     expect(new URL(page.url()).search).toBe('?component=hello&version=2.0.0&p.name=World');
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: root });
+    await page.getByRole('button', { name: 'Copy the curl command' }).click();
+    await poll(() => text(page, '.snippet-block:nth-child(3) .copy-feedback')).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`curl '${root}/r/component/hello/2.0.0?name=World'`);
 
     await page.emulateMedia({ colorScheme: 'light' });
-    await screenshot(page, 'playground-desktop-light');
+    await shot(page, 'playground-desktop-light');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'playground-desktop-dark');
+    await shot(page, 'playground-desktop-dark');
     expect(page.errors).toEqual([]);
     await page.close();
   });
@@ -140,7 +162,7 @@ describe('playground', () => {
     expect(await page.locator('[data-render-error]').isVisible()).toBe(true);
     expect(await text(page, '[data-render-error]')).toContain('Invalid parameters: times, tone');
     expect(await loaderData(page)).toBe('—');
-    await screenshot(page, 'playground-400');
+    await shot(page, 'playground-400');
 
     await field(page, 'times').fill('2');
     await field(page, 'tone').selectOption('warm');
@@ -182,7 +204,7 @@ describe('playground', () => {
     await poll(() => text(page, '[data-input-error]')).toContain('Not valid JSON');
     await page.waitForTimeout(200);
     expect(posts).toHaveLength(2);
-    await screenshot(page, 'playground-actions');
+    await shot(page, 'playground-actions');
     expect(page.errors).toEqual([]);
     await page.close();
   });
@@ -190,12 +212,13 @@ describe('playground', () => {
   test('the version picker switches versions; the URL reproduces the whole view on reload', async () => {
     const page = await open('?component=hello');
     await poll(() => greeting(page)).toBe('Hello, World!');
-    expect(await page.locator('#version option').allTextContents()).toEqual(['2.0.0 — latest', '1.0.0']);
+    expect(await page.locator('#version option').allTextContents()).toEqual(['2.0.0 — latest', '1.0.0 — deprecated: use 2.x']);
     expect(await text(page, '.component-description')).toBe('Greets someone, now in version two');
     const requests = renderRequests(page);
     await page.locator('#version').selectOption('1.0.0');
     await poll(() => page.locator('mikro-component').getAttribute('version')).toBe('1.0.0');
     expect(await text(page, '.component-description')).toBe('Greets someone, in their language');
+    expect(await text(page, '.notice.warning')).toBe('1.0.0 is deprecated: use 2.x');
     await field(page, 'name').fill('Lin & Co');
     await field(page, 'loud').check();
     await field(page, 'tone').selectOption('formal');
@@ -231,6 +254,30 @@ describe('playground', () => {
     await page.close();
   });
 
+  test('a long list loads a page at a time', async () => {
+    const big = await startRegistry();
+    try {
+      for (let i = 1; i <= 23; i++) {
+        const name = `widget-${String(i).padStart(2, '0')}`;
+        const response = await publish(big, 'no-server', { name, version: '1.0.0', body: await bundle(name, '1.0.0', null) });
+        expect(response.status).toBe(201);
+      }
+      const page = await openPage(browser);
+      pages.push(page);
+      await page.goto(`${big.url}/`);
+      await poll(() => page.locator('.component-item').count()).toBe(20);
+      expect(await text(page, '.load-more')).toBe('Load more (20 of 23)');
+      await page.locator('.load-more').click();
+      await poll(() => page.locator('.component-item').count()).toBe(23);
+      expect(await page.locator('.load-more').isVisible()).toBe(false);
+      expect(new Set(await page.locator('.component-item .item-name').allTextContents()).size).toBe(23);
+      expect(page.errors).toEqual([]);
+      await page.close();
+    } finally {
+      await big.close();
+    }
+  });
+
   test('empty states: no parameters, no actions, an empty registry', async () => {
     const page = await open('?component=static-badge');
     await poll(() => text(page, 'mikro-component')).toBe('badge');
@@ -243,9 +290,12 @@ describe('playground', () => {
     const empty = await startRegistry();
     try {
       const blank = await openPage(browser);
+      pages.push(blank);
       await blank.goto(`${empty.url}/`);
       await poll(() => text(blank, '.list-status')).toContain('No components yet.');
-      await screenshot(blank, 'playground-empty');
+      expect(await text(blank, '.welcome h1')).toBe('This registry has no components yet');
+      expect(await text(blank, '.welcome pre')).toContain(`npx mikr0 publish --registry ${empty.url}`);
+      await shot(blank, 'playground-empty');
       expect(blank.errors).toEqual([]);
       await blank.close();
     } finally {
@@ -259,11 +309,15 @@ describe('playground', () => {
     const sidebar = (await page.locator('.sidebar').boundingBox())!;
     const main = (await page.locator('#main').boundingBox())!;
     expect(main.y).toBeGreaterThanOrEqual(sidebar.y + sidebar.height - 1);
+    // One column: the preview right after the form, before the action console.
+    const top = (selector: string) => page.locator(selector).boundingBox().then((box) => box!.y);
+    expect(await top('.form-panel')).toBeLessThan(await top('.preview-panel'));
+    expect(await top('.preview-panel')).toBeLessThan(await top('.actions-panel'));
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.emulateMedia({ colorScheme: 'light' });
-    await screenshot(page, 'playground-narrow-light');
+    await shot(page, 'playground-narrow-light');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await screenshot(page, 'playground-narrow-dark');
+    await shot(page, 'playground-narrow-dark');
     expect(page.errors).toEqual([]);
     await page.close();
   });
