@@ -35,7 +35,8 @@ let selection = 0;
 const sidebar = createSidebar(document.getElementById('sidebar')!, {
   api,
   onSelect(name) {
-    void select(name, null, {});
+    // The shown component again: keep its version and values.
+    if (view?.detail.name !== name) void select(name, null, {});
     if (matchMedia('(max-width: 720px)').matches) main.scrollIntoView({ block: 'start' });
   },
   onList(total, query) {

@@ -80,17 +80,20 @@ export function createRenderPanel({ root, onDetails }: RenderPanelOptions) {
     target.addEventListener('mikr0:error', (event) => {
       if (event.target !== target || target !== component) return;
       const detail = (event as CustomEvent<RenderErrorDetail>).detail;
-      const code = detail.status ? String(detail.status) : 'network';
-      setStatus('error', h('strong', { class: 'status-code' }, code), h('span', {}, detail.code));
+      // Status 0: no HTTP answer (the network), or the failure happened in the browser (import, mount).
+      const network = detail.code === 'NETWORK_ERROR';
+      const where = detail.status ? `HTTP ${detail.status}` : network ? 'network error' : 'in the browser';
+      setStatus('error', h('strong', { class: 'status-code' }, detail.status ? String(detail.status) : network ? 'network' : 'client'), h('span', {}, detail.code));
       const details = detail.details ?? [];
       replace(
         failure,
-        h('p', { class: 'error-title' }, h('strong', {}, detail.code), ` · ${detail.status ? `HTTP ${detail.status}` : 'network error'}`),
+        h('p', { class: 'error-title' }, h('strong', {}, detail.code), ` · ${where}`),
         h('p', {}, detail.message),
         details.length ? h('ul', {}, ...details.map((d) => h('li', {}, h('code', {}, d.path), ` ${d.message}`))) : null,
       );
       failure.hidden = false;
-      replace(data, '—');
+      // A failed mount still had its data; a failed request had none.
+      if (detail.status || network) replace(data, '—');
       onDetails(details);
     });
   }

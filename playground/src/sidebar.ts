@@ -66,16 +66,7 @@ export function createSidebar(container: HTMLElement, { api, onSelect, onList }:
   function describe(total: number) {
     if (total > 0) replace(status, `${total} component${total === 1 ? '' : 's'}${query ? ` matching “${query}”` : ''}`);
     else if (query) replace(status, `No components match “${query}”.`);
-    else {
-      replace(
-        status,
-        h('strong', {}, 'No components yet.'),
-        h('br'),
-        'Publish one with ',
-        h('code', {}, 'npx mikr0 publish'),
-        ' and it appears here.',
-      );
-    }
+    else replace(status, h('strong', {}, 'No components yet.'));
   }
 
   function item(component: ComponentSummary) {

@@ -4,6 +4,8 @@
  * run actions, reload from the URL. Needs `npm run build` (dist/playground, dist/client.js).
  */
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -301,6 +303,84 @@ describe('playground', () => {
     } finally {
       await empty.close();
     }
+  });
+
+  test('keyboard: search, move to a component, select it', async () => {
+    const page = await open();
+    await page.locator('.search').focus();
+    await page.keyboard.type('hel');
+    await poll(() => page.locator('.component-item').count()).toBe(1);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-component'))).toBe('hello');
+    await page.keyboard.press('Enter');
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    // Every control of the form has a label.
+    const unlabelled = await page.locator('#main :is(input, select, textarea)').evaluateAll((controls) =>
+      controls.filter((control) => (control as HTMLInputElement).labels?.length === 0).map((control) => control.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(page.errors).toEqual([]);
+  });
+
+  test('works under a path prefix: every request the page makes stays under it', async () => {
+    let target = '';
+    const proxy = http.createServer((req, res) => {
+      if (!req.url!.startsWith('/tools/mikr0/')) return void res.writeHead(404).end('outside the prefix');
+      const upstream = http.request(target + req.url!.slice('/tools/mikr0'.length), { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const prefixed = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/tools/mikr0`;
+    const behind = await startRegistry({ publicUrl: prefixed });
+    target = behind.url;
+    try {
+      expect((await publish(behind, 'hello')).status).toBe(201);
+      const page = await openPage(browser);
+      pages.push(page);
+      const paths: string[] = [];
+      page.on('request', (request) => void paths.push(new URL(request.url()).pathname));
+      await page.goto(`${prefixed}/?component=hello`);
+      await poll(() => greeting(page)).toBe('Hello, World!');
+      await page.locator('#action-name').fill('add');
+      await page.locator('#action-input').fill('{"a": 1, "b": 2}');
+      await page.getByRole('button', { name: 'Run' }).click();
+      await poll(() => text(page, '[data-action-result] pre')).toBe('{\n  "sum": 3\n}');
+      expect(paths.filter((path) => !path.startsWith('/tools/mikr0/'))).toEqual([]);
+      expect(paths).toEqual(expect.arrayContaining(['/tools/mikr0/r/client.js', '/tools/mikr0/r/components', '/tools/mikr0/r/component/hello/1.0.0']));
+      expect(await page.locator('.snippet').nth(1).textContent()).toBe(`curl '${prefixed}/r/component/hello/1.0.0?name=World'`);
+      expect(page.errors).toEqual([]);
+    } finally {
+      await behind.close();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  test('vite dev: the announced component is selected by default; a server update refetches its schema', async () => {
+    const page = await openPage(browser);
+    pages.push(page);
+    // What the dev server does to the page: announce the component under development.
+    await page.route(`${registry.url}/`, async (route) => {
+      const response = await route.fetch();
+      const meta = `<meta name="mikr0-dev-component" content='{"name":"hello","version":"1.0.0"}'>`;
+      await route.fulfill({ response, body: (await response.text()).replace('<head>', `<head>${meta}`) });
+    });
+    const details: string[] = [];
+    page.on('request', (request) => void (request.url().includes('/r/components/') && details.push(request.url())));
+    await page.goto(`${registry.url}/`);
+    await poll(() => greeting(page)).toBe('Hello, World!');
+    expect(await page.locator('#version').inputValue()).toBe('1.0.0');
+    await field(page, 'name').fill('Dev');
+    await poll(() => greeting(page)).toBe('Hello, Dev!');
+    expect(details).toHaveLength(1);
+
+    await page.evaluate(() => dispatchEvent(new CustomEvent('mikr0:server-update', { detail: {} })));
+    await poll(() => details.length).toBe(2);
+    await poll(() => greeting(page)).toBe('Hello, Dev!');
+    expect(await field(page, 'name').inputValue()).toBe('Dev');
+    expect(page.errors).toEqual([]);
   });
 
   test('narrow screens put the list above the content (light and dark)', async () => {
