@@ -63,10 +63,17 @@ afterEach(async () => {
   await Promise.all(pages.splice(0).map((page) => page.close().catch(() => {})));
 });
 
-/** A fresh page (closed after the test) on the playground, with `search` as its query string; waits for the list. */
-async function open(search = '', { width = 1280, height = 800 } = {}) {
+/** A fresh page, closed after the test, that gives up on a missing element after 5 s, not 30. */
+async function newPage() {
   const page = await openPage(browser);
+  page.setDefaultTimeout(5000);
   pages.push(page);
+  return page;
+}
+
+/** A fresh page on the playground, with `search` as its query string; waits for the list. */
+async function open(search = '', { width = 1280, height = 800 } = {}) {
+  const page = await newPage();
   await page.setViewportSize({ width, height });
   await page.goto(`${registry.url}/${search}`);
   await page.locator('#sidebar .list-status').filter({ hasText: /component/ }).waitFor();
@@ -115,7 +122,6 @@ describe('playground', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'playground-desktop-dark');
     expect(page.errors).toEqual([]);
-    await page.close();
   });
 
   test('editing parameters re-renders (debounced); a cleared mandatory field blocks the render and says why', async () => {
@@ -149,7 +155,6 @@ describe('playground', () => {
     await poll(() => greeting(page)).toBe('HELLO, GRACE!');
     expect(await errorFor(page, 'name').isVisible()).toBe(false);
     expect(page.errors).toEqual([]);
-    await page.close();
   });
 
   test("the registry's 400 details show next to their fields, and the failed state in the preview", async () => {
@@ -174,7 +179,6 @@ describe('playground', () => {
     expect(await errorFor(page, 'tone').isVisible()).toBe(false);
     expect(await page.locator('[data-render-error]').isVisible()).toBe(false);
     expect(page.errors).toEqual([]);
-    await page.close();
   });
 
   test('the action console runs an action, shows its error, and refuses invalid JSON without a request', async () => {
@@ -208,7 +212,6 @@ describe('playground', () => {
     expect(posts).toHaveLength(2);
     await shot(page, 'playground-actions');
     expect(page.errors).toEqual([]);
-    await page.close();
   });
 
   test('the version picker switches versions; the URL reproduces the whole view on reload', async () => {
@@ -228,7 +231,6 @@ describe('playground', () => {
     expect(requests.every((url) => url.includes('/r/component/hello/1.0.0?'))).toBe(true);
     const url = page.url();
     expect(Object.fromEntries(new URL(url).searchParams)).toEqual({ component: 'hello', version: '1.0.0', 'p.name': 'Lin & Co', 'p.loud': 'true', 'p.tone': 'formal' });
-    await page.close();
 
     const again = await open(new URL(url).search);
     await poll(() => greeting(again)).toBe('HELLO, LIN & CO!');
@@ -239,7 +241,6 @@ describe('playground', () => {
     expect(await field(again, 'loud').isChecked()).toBe(true);
     expect(again.url()).toBe(url);
     expect(again.errors).toEqual([]);
-    await again.close();
   });
 
   test('search filters the list', async () => {
@@ -253,7 +254,6 @@ describe('playground', () => {
     await page.locator('.search').fill('');
     await poll(() => page.locator('.component-item').count()).toBe(2);
     expect(page.errors).toEqual([]);
-    await page.close();
   });
 
   test('a long list loads a page at a time', async () => {
@@ -264,8 +264,7 @@ describe('playground', () => {
         const response = await publish(big, 'no-server', { name, version: '1.0.0', body: await bundle(name, '1.0.0', null) });
         expect(response.status).toBe(201);
       }
-      const page = await openPage(browser);
-      pages.push(page);
+      const page = await newPage();
       await page.goto(`${big.url}/`);
       await poll(() => page.locator('.component-item').count()).toBe(20);
       expect(await text(page, '.load-more')).toBe('Load more (20 of 23)');
@@ -274,7 +273,6 @@ describe('playground', () => {
       expect(await page.locator('.load-more').isVisible()).toBe(false);
       expect(new Set(await page.locator('.component-item .item-name').allTextContents()).size).toBe(23);
       expect(page.errors).toEqual([]);
-      await page.close();
     } finally {
       await big.close();
     }
@@ -287,19 +285,16 @@ describe('playground', () => {
     expect(await text(page, '.actions-panel .empty')).toContain('no actions');
     expect(await page.locator('#action-name').getAttribute('type')).toBe('text');
     expect(page.errors).toEqual([]);
-    await page.close();
 
     const empty = await startRegistry();
     try {
-      const blank = await openPage(browser);
-      pages.push(blank);
+      const blank = await newPage();
       await blank.goto(`${empty.url}/`);
       await poll(() => text(blank, '.list-status')).toContain('No components yet.');
       expect(await text(blank, '.welcome h1')).toBe('This registry has no components yet');
       expect(await text(blank, '.welcome pre')).toContain(`npx mikr0 publish --registry ${empty.url}`);
       await shot(blank, 'playground-empty');
       expect(blank.errors).toEqual([]);
-      await blank.close();
     } finally {
       await empty.close();
     }
@@ -338,8 +333,7 @@ describe('playground', () => {
     target = behind.url;
     try {
       expect((await publish(behind, 'hello')).status).toBe(201);
-      const page = await openPage(browser);
-      pages.push(page);
+      const page = await newPage();
       const paths: string[] = [];
       page.on('request', (request) => void paths.push(new URL(request.url()).pathname));
       await page.goto(`${prefixed}/?component=hello`);
@@ -359,8 +353,7 @@ describe('playground', () => {
   });
 
   test('vite dev: the announced component is selected by default; a server update refetches its schema', async () => {
-    const page = await openPage(browser);
-    pages.push(page);
+    const page = await newPage();
     // What the dev server does to the page: announce the component under development.
     await page.route(`${registry.url}/`, async (route) => {
       const response = await route.fetch();
@@ -399,6 +392,5 @@ describe('playground', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot(page, 'playground-narrow-dark');
     expect(page.errors).toEqual([]);
-    await page.close();
   });
 });
