@@ -80,14 +80,6 @@ export function registryRoot(baseURI = document.baseURI): string {
   return new URL('.', baseURI).href.replace(/\/$/, '');
 }
 
-/**
- * A component name as URL path segments. A scope keeps its own segment (`@a/b` → `%40a/b`):
- * the registry splits the path before decoding, so an encoded `%2F` would not be a scope.
- */
-export function namePath(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/');
-}
-
 export function createApi(root: string) {
   async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
     let response: Response;
@@ -112,12 +104,12 @@ export function createApi(root: string) {
       return get(`/r/components?${query}`, signal);
     },
     detail(name: string): Promise<ComponentDetail> {
-      return get(`/r/components/${namePath(name)}`);
+      return get(`/r/components/${encodeURIComponent(name)}`);
     },
     /** The render URL a backend would call: what the curl snippet shows. */
     renderUrl(name: string, version: string, parameters: Record<string, string>): string {
       const query = new URLSearchParams(parameters).toString();
-      return `${root}/r/component/${namePath(name)}/${encodeURIComponent(version)}${query ? `?${query}` : ''}`;
+      return `${root}/r/component/${encodeURIComponent(name)}/${encodeURIComponent(version)}${query ? `?${query}` : ''}`;
     },
   };
 }

@@ -89,6 +89,7 @@ describe('playground', () => {
 
     await page.locator('[data-component="hello"]').click();
     await poll(() => greeting(page)).toBe('Hello, World!');
+    await poll(() => page.locator('mikro-component').getAttribute('state')).toBe('mounted');
     expect(await text(page, '.component-name')).toBe('hello');
     expect(await page.locator('#version').inputValue()).toBe('2.0.0');
     expect(await page.locator('[data-component="hello"]').getAttribute('aria-current')).toBe('true');
@@ -317,7 +318,7 @@ describe('playground', () => {
     expect(page.errors).toEqual([]);
   });
 
-  test('works under a path prefix: every request the page makes stays under it', async () => {
+  test('works under a path prefix (every request the page makes stays under it), with a scoped name', async () => {
     let target = '';
     const proxy = http.createServer((req, res) => {
       if (!req.url!.startsWith('/tools/mikr0/')) return void res.writeHead(404).end('outside the prefix');
@@ -332,19 +333,25 @@ describe('playground', () => {
     const behind = await startRegistry({ publicUrl: prefixed });
     target = behind.url;
     try {
-      expect((await publish(behind, 'hello')).status).toBe(201);
+      expect((await publish(behind, 'hello', { name: '@acme/hello' })).status).toBe(201);
       const page = await newPage();
       const paths: string[] = [];
       page.on('request', (request) => void paths.push(new URL(request.url()).pathname));
-      await page.goto(`${prefixed}/?component=hello`);
+      await page.goto(`${prefixed}/`);
+      await page.locator('[data-component="@acme/hello"]').click();
       await poll(() => greeting(page)).toBe('Hello, World!');
+      expect(new URL(page.url()).searchParams.get('component')).toBe('@acme/hello');
+      // Mounted: the client module came through the prefix too (the server HTML alone shows the text).
+      await poll(() => page.locator('mikro-component').getAttribute('state')).toBe('mounted');
       await page.locator('#action-name').fill('add');
       await page.locator('#action-input').fill('{"a": 1, "b": 2}');
       await page.getByRole('button', { name: 'Run' }).click();
       await poll(() => text(page, '[data-action-result] pre')).toBe('{\n  "sum": 3\n}');
       expect(paths.filter((path) => !path.startsWith('/tools/mikr0/'))).toEqual([]);
-      expect(paths).toEqual(expect.arrayContaining(['/tools/mikr0/r/client.js', '/tools/mikr0/r/components', '/tools/mikr0/r/component/hello/1.0.0']));
-      expect(await page.locator('.snippet').nth(1).textContent()).toBe(`curl '${prefixed}/r/component/hello/1.0.0?name=World'`);
+      expect(paths).toEqual(
+        expect.arrayContaining(['/tools/mikr0/r/client.js', '/tools/mikr0/r/components', '/tools/mikr0/r/components/%40acme%2Fhello', '/tools/mikr0/r/component/%40acme%2Fhello/1.0.0']),
+      );
+      expect(await page.locator('.snippet').nth(1).textContent()).toBe(`curl '${prefixed}/r/component/%40acme%2Fhello/1.0.0?name=World'`);
       expect(page.errors).toEqual([]);
     } finally {
       await behind.close();
