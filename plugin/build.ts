@@ -113,6 +113,7 @@ async function writeManifest(state: PluginState, config: ResolvedConfig) {
       sizes,
       integrity,
       pluginVersion,
+      actions: state.actions,
       plugins: state.plugins,
       dependencies: state.dependencies,
     },

@@ -2,6 +2,7 @@
  * `mikr0()`: the Vite plugin. Small named sub-plugins, each applied where it belongs:
  * - mikr0:config — resolves the options once, from the plugin call and package.json;
  * - mikr0:split  — splits the entry into its client and server halves, per environment;
+ * - mikr0:runtime — gives the client code a `serverClient` bound to this component;
  * - mikr0:build  — one `vite build` builds both halves and writes the publishable bundle;
  * - mikr0:dev    — `vite dev` emulates a registry under /r, with a preview page and HMR;
  * - mikr0:preview — `vite preview` serves the built bundle from an in-memory registry-lite.
@@ -9,6 +10,7 @@
 import type { Plugin } from 'vite';
 import { resolveOptions, type Mikr0Options } from './options.js';
 import { splitPlugin } from './split-plugin.js';
+import { runtimeBindingPlugin } from './runtime-binding.js';
 import { buildPlugin } from './build.js';
 import { devPlugin } from './dev/index.js';
 import { previewPlugin } from './preview-server.js';
@@ -25,7 +27,7 @@ export function mikr0(options: Mikr0Options = {}): Plugin[] {
       state.options = resolveOptions(options, config.root ?? process.cwd());
     },
   };
-  return [configPlugin, splitPlugin(state), buildPlugin(state), devPlugin(state), previewPlugin(state)];
+  return [configPlugin, splitPlugin(state), runtimeBindingPlugin(state), buildPlugin(state), devPlugin(state), previewPlugin(state)];
 }
 
 export default mikr0;

@@ -20,6 +20,7 @@ export function splitPlugin(state: PluginState): Plugin {
           const result = splitComponent(code, relative, target);
           if (target === 'server') {
             state.parameters = evaluateParameters(result.parametersSource, relative);
+            state.actions = result.actions;
             state.plugins = [...new Set([...result.plugins, ...Object.keys(options.plugins)])];
           }
           return { code: result.code, map: null };

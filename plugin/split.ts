@@ -23,6 +23,8 @@ export interface SplitResult {
   parametersSource: string | null;
   /** Names of the `plugins` stand-ins: the registry plugins the component needs. */
   plugins: string[];
+  /** Names of the `actions`, for the manifest (the playground's action console lists them). */
+  actions: string[];
 }
 
 type Node = { type: string; start: number; end: number; [key: string]: any };
@@ -38,17 +40,19 @@ export function splitComponent(code: string, id: string, target: SplitTarget): S
   const removals: [number, number][] = [];
   let parametersSource: string | null = null;
   const plugins: string[] = [];
+  const actions: string[] = [];
   for (const property of definition.properties as Node[]) {
     if (property.type !== 'Property' || property.computed) continue;
     const name = property.key.type === 'Identifier' ? property.key.name : String(property.key.value);
     if (name === 'parameters') parametersSource = code.slice(property.value.start, property.value.end);
-    if (name === 'plugins' && property.value.type === 'ObjectExpression') {
-      for (const p of property.value.properties as Node[]) if (p.type === 'Property' && !p.computed) plugins.push(p.key.name ?? String(p.key.value));
+    if ((name === 'plugins' || name === 'actions') && property.value.type === 'ObjectExpression') {
+      const names = name === 'plugins' ? plugins : actions;
+      for (const p of property.value.properties as Node[]) if (p.type === 'Property' && !p.computed) names.push(p.key.name ?? String(p.key.value));
     }
     if (DROP[target].has(name)) removals.push(propertyRange(code, property));
   }
   const pruned = removeRanges(code, removals);
-  return { code: removals.length ? removeUnused(pruned) : pruned, parametersSource, plugins };
+  return { code: removals.length ? removeUnused(pruned) : pruned, parametersSource, plugins, actions };
 }
 
 /** The object literal given to createComponent in the default export. */

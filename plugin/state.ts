@@ -8,6 +8,7 @@ export interface PluginState {
   /** From the server split: the component's schema and the plugins it uses. */
   parameters: ParametersSchema | undefined;
   plugins: string[];
+  actions: string[];
   /** From the client build: stylesheets the entry chunk needs. */
   css: string[];
   /** From the server build: shared dependencies server.cjs requires. */
@@ -15,7 +16,7 @@ export interface PluginState {
 }
 
 export function createState(): PluginState {
-  return { options: null, parameters: undefined, plugins: [], css: [], dependencies: [] };
+  return { options: null, parameters: undefined, plugins: [], actions: [], css: [], dependencies: [] };
 }
 
 /**

@@ -3,6 +3,7 @@ import connect from 'connect';
 import type { RegistryContext } from './context.js';
 import { actionMiddleware } from './middlewares/action.js';
 import { batchMiddleware } from './middlewares/batch.js';
+import { clientMiddleware } from './middlewares/client.js';
 import { componentsMiddleware } from './middlewares/components.js';
 import { corsMiddleware } from './middlewares/cors.js';
 import { errorMiddleware, notFoundMiddleware } from './middlewares/errors.js';
@@ -11,6 +12,7 @@ import { metricsMiddleware, requestMetricsMiddleware } from './middlewares/metri
 import { publishMiddleware } from './middlewares/publish.js';
 import { renderMiddleware } from './middlewares/render.js';
 import { staticMiddleware } from './middlewares/static.js';
+import { uiMiddleware } from './middlewares/ui.js';
 
 export function createApp(ctx: RegistryContext): connect.Server {
   const app = connect();
@@ -28,9 +30,12 @@ export function createApp(ctx: RegistryContext): connect.Server {
   use('/r/batch', batchMiddleware(ctx));
   use('/r/action', actionMiddleware(ctx));
   use('/r/static', staticMiddleware(ctx));
+  use('/r/client.js', clientMiddleware());
   // Registry: list, detail, deprecate; publish (authenticated).
   use('/r/components', componentsMiddleware(ctx));
   use('/r/publish', publishMiddleware(ctx));
+  // The playground at /.
+  if (ctx.options.ui) app.use(uiMiddleware() as connect.NextHandleFunction);
   // Nothing matched, and the one error boundary.
   app.use(notFoundMiddleware() as connect.NextHandleFunction);
   app.use(errorMiddleware(ctx) as unknown as connect.ErrorHandleFunction);

@@ -23,6 +23,8 @@ export interface RegistryOptions {
   cors?: { origins?: '*' | string[] };
   /** Public base URL used in `src` (default: from the request's Host header). */
   publicUrl?: string;
+  /** Serve the playground at / (default true). */
+  ui?: boolean;
   limits?: Partial<Limits>;
   /** Loader/action timeout in ms (default 5000). */
   timeout?: number;
@@ -95,6 +97,7 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     auth,
     origins,
     publicUrl,
+    ui: options.ui ?? true,
     limits,
     timeout: options.timeout ?? 5000,
     workers: options.workers,

@@ -20,4 +20,7 @@ export type {
   RequestHeaders,
 } from './core/component.js';
 export { createError, isMikr0Error } from './core/errors.js';
+export { createServerClient, registryBaseOf, serverClient } from './core/server-client.js';
+export type { Register, ServerClient } from './core/server-client.js';
+export type { ComponentTarget } from './core/registry-client.js';
 export type { ErrorCode, ErrorDetail, ErrorEnvelope, Mikr0Error } from './core/errors.js';

@@ -2,48 +2,44 @@
  * mikr0:dev — `vite dev` serves an emulated registry under /r on the page's own port: the
  * registry-lite app and render core, with metadata in `:memory:` SQLite, files in the memory
  * driver, and this project's server code loaded through Vite's module runner. Components it
- * does not have go to the fallback registry. `/` shows the preview page.
+ * does not have go to the fallback registry. `/` shows the playground on this component.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRunnableDevEnvironment, type Plugin } from 'vite';
+import { isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
 import type { ComponentDefinition } from '../../runtime/core/component.js';
 import { createRenderCore } from '../../runtime/core/render.js';
-import { sendJson } from '../../registry-lite/http.js';
+import type { Manifest } from '../../registry-lite/metadata/components.js';
 import { createMemoryRegistry } from '../memory-registry.js';
 import type { PluginState } from '../state.js';
 import { createDevExecutor } from './executor.js';
 import { fallbackMiddleware } from './fallback.js';
-import { PREVIEW_MODULE, previewHtml, previewModule } from './preview.js';
+import { HMR_SNIPPET, playgroundMiddlewares } from './playground.js';
 
 const DEV_TIMEOUT_MS = 10_000;
 
 export function devPlugin(state: PluginState): Plugin {
-  let entryUrl = '';
+  /** Loads the server half again when it changed; set up in configureServer. */
+  let refresh: (() => Promise<void>) | null = null;
   return {
     name: 'mikr0:dev',
     apply: 'serve',
 
-    resolveId(id) {
-      return id === PREVIEW_MODULE ? `\0${PREVIEW_MODULE}` : null;
-    },
-
-    load(id) {
-      if (id !== `\0${PREVIEW_MODULE}`) return null;
-      const { name, version } = state.options!;
-      return previewModule(entryUrl, name, version);
-    },
-
     async configureServer(server) {
       const options = state.options!;
-      entryUrl = '/' + path.relative(options.root, options.entry).split(path.sep).join('/');
+      const entryUrl = '/' + path.relative(options.root, options.entry).split(path.sep).join('/');
       const environment = server.environments.ssr;
       if (!isRunnableDevEnvironment(environment)) {
         throw new Error('mikr0: the ssr environment must be runnable (Vite module runner) to run loaders in dev');
       }
       const load = async (): Promise<ComponentDefinition> => {
-        const module = await environment.runner.import(options.entry);
-        return module.default ?? module;
+        try {
+          const module = await environment.runner.import(options.entry);
+          return module.default ?? module;
+        } catch (error) {
+          showOverlay(server, error);
+          throw error;
+        }
       };
       const log = (message: string) => server.config.logger.error(message, { timestamp: true });
       const executor = createDevExecutor({ load, plugins: options.plugins, timeout: DEV_TIMEOUT_MS, log });
@@ -66,6 +62,19 @@ export function devPlugin(state: PluginState): Plugin {
         // Same origin as the registry would put in `src` (publicUrl or Host), but the entry on the dev server.
         target: (record, _req, base) => (isDev(record) ? { ...base, src: new URL(base.src).origin + entryUrl, css: [] } : base),
       });
+
+      // The component under development, as the registry lists it (schema and actions kept current).
+      const manifest = (definition: ComponentDefinition | null): Manifest => ({
+        template: entryUrl.slice(1),
+        server: null,
+        css: [],
+        parameters: definition?.parameters,
+        files: {},
+        client: [],
+        actions: Object.keys(definition?.actions ?? {}),
+        plugins: [],
+        dependencies: [],
+      });
       const initial = await load().catch((error) => {
         server.config.logger.warn(`mikr0: ${entryUrl} could not be loaded yet: ${error?.message ?? error}`, { timestamp: true });
         return null;
@@ -74,40 +83,55 @@ export function devPlugin(state: PluginState): Plugin {
         name: options.name,
         version: options.version,
         description: options.description,
-        manifest: { template: entryUrl.slice(1), server: null, css: [], parameters: initial?.parameters, files: {}, client: [], plugins: [], dependencies: [] },
+        manifest: manifest(initial),
         prefix: 'dev',
         publishedAt: Date.now(),
       });
+      refresh = async () => {
+        // hotUpdate runs before the runner hears of the change: start from fresh modules.
+        environment.runner.clearCache();
+        const definition = await load().catch(() => null);
+        if (definition) ctx.components.replaceManifest(options.name, options.version, manifest(definition));
+      };
+
       // Components this project does not have may go to the fallback registry first.
       if (options.registryFallbackUrl) server.middlewares.use(fallbackMiddleware(ctx, options.registryFallbackUrl, options.fallbackTimeout));
       server.middlewares.use(middleware);
-      server.middlewares.use('/__mikr0/component', function mikr0DevInfoMiddleware(_req, res) {
-        load().then(
-          (definition) => sendJson(res, 200, { name: options.name, version: options.version, parameters: definition.parameters ?? {} }),
-          (error) => sendJson(res, 500, { error: { code: 'LOADER_ERROR', message: String(error?.message ?? error) } }),
-        );
-      });
-      // The preview page, unless the project has a page of its own.
+      // The playground, unless the project has a page of its own.
       if (!fs.existsSync(path.join(server.config.root, 'index.html'))) {
-        server.middlewares.use(async function mikr0PreviewMiddleware(req, res, next) {
-          const url = req.url ?? '/';
-          if (url !== '/' && !url.startsWith('/?')) return next();
-          try {
-            const html = await server.transformIndexHtml(url, previewHtml(`${options.name}@${options.version}`));
-            res.setHeader('Content-Type', 'text/html; charset=utf-8');
-            res.end(html);
-          } catch (error) {
-            next(error);
-          }
-        });
+        for (const fn of playgroundMiddlewares(server, { name: options.name, version: options.version })) server.middlewares.use(fn);
       }
     },
 
-    // Server code changed: tell the preview to run the loader again (the runner reloads it).
-    hotUpdate({ modules, server }) {
-      if (this.environment.name === 'ssr' && modules.length) {
-        server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
-      }
+    // The client entry accepts its own updates: the runtime remounts with the same data.
+    transform: {
+      order: 'post',
+      handler(code, id) {
+        if (this.environment.config.consumer !== 'client' || id.split('?')[0] !== state.options!.entry) return null;
+        return { code: code + HMR_SNIPPET, map: null };
+      },
+    },
+
+    // Server code changed: reload it, then tell the page to render again (new loader data).
+    async hotUpdate({ modules, server }) {
+      if (this.environment.name !== 'ssr' || !modules.length) return;
+      await refresh?.();
+      server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
     },
   };
+}
+
+/** A server-code error (e.g. a syntax error in a loader) shows Vite's overlay in the page. */
+function showOverlay(server: ViteDevServer, error: any) {
+  server.environments.client.hot.send({
+    type: 'error',
+    err: {
+      message: String(error?.message ?? error),
+      stack: String(error?.stack ?? ''),
+      id: error?.id,
+      frame: error?.frame,
+      plugin: error?.plugin,
+      loc: error?.loc,
+    },
+  });
 }

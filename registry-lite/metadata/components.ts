@@ -28,6 +28,8 @@ export interface Manifest {
   files: Record<string, FileInfo>;
   /** Files that may be served over HTTP (never the server code). */
   client: string[];
+  /** Action names (absent on bundles built before the plugin recorded them). */
+  actions?: string[];
   plugins: string[];
   dependencies: string[];
   pluginVersion?: string;
@@ -72,6 +74,7 @@ export function createComponentStore(db: DB) {
       'INSERT INTO components (name, version, description, manifest, storage_prefix, published_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     deprecate: db.prepare('UPDATE components SET deprecated = ? WHERE name = ? AND version = ?'),
+    replaceManifest: db.prepare('UPDATE components SET manifest = ? WHERE name = ? AND version = ?'),
     page: db.prepare<[string, string, number, number], { name: string }>(
       `SELECT name FROM components WHERE name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'
        GROUP BY name ORDER BY name LIMIT ? OFFSET ?`,
@@ -182,6 +185,13 @@ export function createComponentStore(db: DB) {
     /** Sets or clears (`null`) the deprecation message; false when the version does not exist. */
     deprecate(name: string, version: string, message: string | null): boolean {
       const changed = statements.deprecate.run(message, name, version).changes > 0;
+      forget(name);
+      return changed;
+    },
+
+    /** `vite dev` only: the component under development changed its schema or actions. */
+    replaceManifest(name: string, version: string, manifest: Manifest): boolean {
+      const changed = statements.replaceManifest.run(JSON.stringify(manifest), name, version).changes > 0;
       forget(name);
       return changed;
     },

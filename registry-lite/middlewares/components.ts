@@ -75,6 +75,7 @@ export function componentsMiddleware(ctx: RegistryContext) {
           r.manifest.client.map((file) => [file, { size: r.manifest.files[file].size, gzip: r.manifest.files[file].gzip, integrity: r.manifest.files[file].integrity }]),
         ),
         serverSize: r.manifest.server ? r.manifest.files[r.manifest.server].size : 0,
+        actions: r.manifest.actions ?? [],
         plugins: r.manifest.plugins,
         dependencies: r.manifest.dependencies,
       })),

@@ -2,7 +2,7 @@ import type { RegistryContext } from '../context.js';
 import type { Next, Req, Res } from '../http.js';
 
 /**
- * CORS for the public routes only (render, batch, action, static, components): pages on
+ * CORS for the public routes only (render, batch, action, static, client.js, components): pages on
  * any allowed origin may call them, without credentials. Publish and admin routes never
  * answer CORS, so a browser page can never drive them.
  */
@@ -27,6 +27,6 @@ export function corsMiddleware(ctx: RegistryContext) {
 
 function isPublic(url: string, method: string): boolean {
   if (url.startsWith('/r/component/') || url.startsWith('/r/static/')) return true;
-  if (url.startsWith('/r/batch') || url.startsWith('/r/action/')) return true;
+  if (url.startsWith('/r/batch') || url.startsWith('/r/action/') || url.startsWith('/r/client.js')) return true;
   return url.startsWith('/r/components') && (method === 'GET' || method === 'OPTIONS');
 }

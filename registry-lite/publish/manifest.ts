@@ -73,6 +73,7 @@ export function buildManifest(
   for (const file of css) if (!byPath.has(file)) problem(file, 'a stylesheet named in package.json is missing from the bundle');
 
   const parameters = mikr0.parameters === undefined ? undefined : checkParameters(mikr0.parameters, problem);
+  const actions = stringList(mikr0.actions, 'package.json#mikr0.actions', problem);
   const plugins = stringList(mikr0.plugins, 'package.json#mikr0.plugins', problem);
   for (const plugin of plugins) {
     if (!registry.plugins.includes(plugin)) {
@@ -111,6 +112,7 @@ export function buildManifest(
       parameters,
       files: infos,
       client: files.map((f) => f.path).filter((p) => !hidden.has(p)),
+      actions,
       plugins,
       dependencies,
       pluginVersion: typeof mikr0.pluginVersion === 'string' ? mikr0.pluginVersion : undefined,

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'BAD_GATEWAY'
   | 'UNAVAILABLE'
+  | 'NETWORK_ERROR'
   | 'INTERNAL_ERROR';
 
 export interface ErrorDetail {

@@ -96,12 +96,22 @@ describe('vite dev: the emulated registry', () => {
     expect(text).toBe('Bonjour, Ann?!');
   });
 
-  test('the preview page and its schema', async () => {
+  test('the registry lists the component under development (schema, actions); / is the playground on it', async () => {
+    const detail = await (await get('/r/components/dev-card')).json();
+    expect(detail.versions[0]).toMatchObject({
+      version: '0.3.0',
+      parameters: { name: { type: 'string', mandatory: true }, n: { type: 'number', default: 1 } },
+      actions: ['add', 'fail'],
+    });
     const page = await get('/');
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/virtual:mikr0-preview[\s\S]*/);
-    const info = await (await get('/__mikr0/component')).json();
-    expect(info).toMatchObject({ name: 'dev-card', version: '0.3.0', parameters: { name: { type: 'string', mandatory: true } } });
+    const html = await page.text();
+    expect(html).toContain('/@vite/client');
+    expect(html).toContain(`<meta name="mikr0-dev-component" content='{"name":"dev-card","version":"0.3.0"}'>`);
+    const script = /src="(\/__mikr0\/playground\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeTruthy();
+    expect((await get(script!)).status).toBe(200);
+    expect((await get('/r/client.js')).headers.get('content-type')).toMatch(/javascript/);
   });
 });
 

@@ -1,0 +1,236 @@
+/**
+ * `<mikro-component>`: fetches a render payload from a registry, imports the component's
+ * client module and mounts it; re-renders on attribute changes (dropping stale responses),
+ * unmounts on removal (not on a move), can wait until it scrolls into view, and shows a
+ * failed state the page can style instead of failing silently.
+ */
+import { createError, isMikr0Error, type Mikr0Error } from '../core/errors.js';
+import { requestJson } from '../core/registry-client.js';
+import { compressParameters } from './compress.js';
+
+interface ClientModule {
+  mount?: (element: HTMLElement, data: unknown, meta: { baseUrl: string; name: string; version: string }) => unknown;
+  unmount?: (element: HTMLElement) => unknown;
+}
+interface Payload {
+  name: string;
+  version: string;
+  src: string;
+  data: unknown;
+  html?: string;
+  css?: string[];
+}
+interface Mounted {
+  module: ClientModule;
+  payload: Payload;
+  baseUrl: string;
+}
+
+/** Elements with a component mounted or on its way: HMR in `vite dev` reaches them through this. */
+export const live = new Set<MikroComponentElement>();
+
+const stylesheets = new Map<string, Promise<void>>();
+function loadStylesheet(href: string): Promise<void> {
+  if (!stylesheets.has(href)) {
+    stylesheets.set(
+      href,
+      new Promise((resolve) => {
+        const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
+        // A stylesheet that fails must not keep the component from mounting.
+        link.onload = link.onerror = () => resolve();
+        document.head.append(link);
+      }),
+    );
+  }
+  return stylesheets.get(href)!;
+}
+
+const invalid = (message: string) => createError({ status: 0, code: 'BAD_REQUEST', message });
+
+/** What the runtime itself (HMR) uses of an element; the rest is private. */
+export interface MikroComponentElement extends HTMLElement {
+  mounted: Mounted | null;
+  refresh(): void;
+  hotSwap(module: ClientModule): Promise<void>;
+}
+
+export function defineMikroComponent(defaultRegistry: string): new () => MikroComponentElement {
+  class MikroComponent extends HTMLElement implements MikroComponentElement {
+    static observedAttributes = ['src', 'name', 'version', 'registry', 'parameters', 'compress'];
+    mounted: Mounted | null = null;
+    private run = 0;
+    private queued = false;
+    private started = false;
+    private fallback: Element[] | null = null;
+    private observer: IntersectionObserver | null = null;
+
+    connectedCallback() {
+      if (this.fallback === null) {
+        this.fallback = [...this.children].filter((child) => child.getAttribute('slot') === 'fallback');
+        for (const child of this.fallback) child.remove();
+      }
+      // Moved in the DOM: still mounted (or still on its way), nothing to do.
+      if (this.started) return;
+      this.started = true;
+      live.add(this);
+      if (this.getAttribute('loading') === 'lazy' && 'IntersectionObserver' in window) {
+        this.observer = new IntersectionObserver((entries) => {
+          if (!entries.some((entry) => entry.isIntersecting)) return;
+          this.observer?.disconnect();
+          this.observer = null;
+          this.refresh();
+        });
+        this.observer.observe(this);
+        // Zero-size elements never intersect: give a lazy element a box to be seen by.
+        if (!this.style.display) this.style.display = 'block';
+      } else {
+        this.refresh();
+      }
+    }
+
+    disconnectedCallback() {
+      // A move is a disconnect and a connect in the same task: only unmount if it stays out.
+      queueMicrotask(() => {
+        if (this.isConnected || !this.started) return;
+        this.started = false;
+        this.run++;
+        this.observer?.disconnect();
+        this.observer = null;
+        live.delete(this);
+        void this.unmount();
+      });
+    }
+
+    attributeChangedCallback(_name: string, previous: string | null, value: string | null) {
+      if (previous !== value && this.started && !this.observer) this.refresh();
+    }
+
+    /** Renders again (coalescing changes made in the same task). */
+    refresh() {
+      if (this.queued) return;
+      this.queued = true;
+      queueMicrotask(() => {
+        this.queued = false;
+        if (this.started) void this.render();
+      });
+    }
+
+    /** `vite dev`: the component's client module changed; unmount the old, mount the new, same data. */
+    async hotSwap(module: ClientModule) {
+      const current = this.mounted;
+      if (!current) return;
+      await this.unmount();
+      await this.mountWith(module, current.payload, current.baseUrl);
+    }
+
+    private async render() {
+      const run = ++this.run;
+      this.setAttribute('state', 'loading');
+      try {
+        const { url, baseUrl } = await this.renderUrl();
+        const started = performance.now();
+        const { body, status } = await requestJson(url);
+        if (run !== this.run) return;
+        const payload = body as Payload;
+        if (!payload || typeof payload.src !== 'string') throw createError({ status, code: 'INTERNAL_ERROR', message: `${url} did not answer a render payload` });
+        this.emit('loaded', { name: payload.name, version: payload.version, data: payload.data, status, url, duration: performance.now() - started });
+        if (payload.html !== undefined) {
+          // Server HTML shows at once; the client module takes over from it.
+          await this.unmount();
+          this.removeAttribute('error');
+          this.innerHTML = payload.html;
+        }
+        const [module] = await Promise.all([import(/* @vite-ignore */ payload.src) as Promise<ClientModule>, ...(payload.css ?? []).map(loadStylesheet)]);
+        if (run !== this.run) return;
+        await this.unmount();
+        if (run !== this.run) return;
+        await this.mountWith((module as { default?: ClientModule }).default ?? module, payload, baseUrl);
+      } catch (error) {
+        if (run === this.run) await this.fail(error);
+      }
+    }
+
+    private async mountWith(module: ClientModule, payload: Payload, baseUrl: string) {
+      if (typeof module.mount !== 'function') throw createError({ status: 0, code: 'BAD_REQUEST', message: `${payload.src} has no mount() to call` });
+      this.mounted = { module, payload, baseUrl };
+      // After a failure, the failed-state content makes way for the component.
+      if (this.hasAttribute('error')) this.replaceChildren();
+      this.removeAttribute('error');
+      await module.mount(this, payload.data, { baseUrl, name: payload.name, version: payload.version });
+      this.setAttribute('state', 'mounted');
+      this.emit('mounted', { name: payload.name, version: payload.version });
+    }
+
+    private async unmount() {
+      const current = this.mounted;
+      if (!current) return;
+      this.mounted = null;
+      try {
+        await current.module.unmount?.(this);
+      } finally {
+        this.emit('unmounted', { name: current.payload.name, version: current.payload.version });
+      }
+    }
+
+    private async fail(cause: unknown) {
+      const error: Mikr0Error = isMikr0Error(cause)
+        ? cause
+        : createError({ status: 0, code: 'INTERNAL_ERROR', message: String((cause as Error)?.message ?? cause), cause });
+      await this.unmount().catch(() => {});
+      this.setAttribute('state', 'failed');
+      this.setAttribute('error', error.code);
+      if (this.fallback?.length) {
+        this.replaceChildren(...this.fallback.map((node) => node.cloneNode(true)));
+      } else {
+        const message = document.createElement('p');
+        message.className = 'mikr0-error';
+        message.setAttribute('role', 'alert');
+        message.textContent = `${this.getAttribute('name') ?? 'Component'} could not be shown: ${error.message}`;
+        this.replaceChildren(message);
+      }
+      const detail = { status: error.status, code: error.code, message: error.message, details: error.details, url: this.lastUrl };
+      this.emit('error', detail);
+    }
+
+    private lastUrl = '';
+
+    private async renderUrl(): Promise<{ url: string; baseUrl: string }> {
+      const src = this.getAttribute('src');
+      const name = this.getAttribute('name');
+      if (!src && !name) throw invalid('<mikro-component> needs a name attribute (with version and registry) or a src render URL');
+      const registry = (this.getAttribute('registry') || defaultRegistry).replace(/\/+$/, '');
+      const version = this.getAttribute('version');
+      const url = new URL(
+        src || `${registry}/r/component/${encodeURIComponent(name!)}${version ? '/' + encodeURIComponent(version) : ''}`,
+        document.baseURI,
+      );
+      this.lastUrl = url.href;
+      const at = url.pathname.indexOf('/r/component/');
+      if (at < 0) throw invalid(`src="${src}" is not a render URL such as https://registry.example.com/r/component/name/1.x`);
+      let parameters: Record<string, unknown> = {};
+      const raw = this.getAttribute('parameters');
+      if (raw) {
+        try {
+          parameters = JSON.parse(raw);
+        } catch {
+          throw invalid(`parameters must be a JSON object, such as parameters='{"name":"World"}'`);
+        }
+        if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) throw invalid('parameters must be a JSON object');
+      }
+      const json = JSON.stringify(parameters);
+      const threshold = this.getAttribute('compress');
+      if (raw && threshold !== null && json.length > Number(threshold)) {
+        url.searchParams.set('d', await compressParameters(json));
+      } else {
+        for (const [key, value] of Object.entries(parameters)) url.searchParams.set(key, String(value));
+      }
+      this.lastUrl = url.href;
+      return { url: url.href, baseUrl: url.origin + url.pathname.slice(0, at) + '/r' };
+    }
+
+    private emit(type: string, detail: unknown) {
+      this.dispatchEvent(new CustomEvent(`mikr0:${type}`, { bubbles: true, composed: true, detail }));
+    }
+  }
+  return MikroComponent;
+}

@@ -1,0 +1,74 @@
+/**
+ * `vite-plugin-mikr0/client` and `/r/client.js`: the browser runtime. Defines
+ * `<mikro-component>` and `window.mikr0` ({ events, getAction }) once per page, however many
+ * registries' copies of this script the page loads.
+ */
+import { callAction } from '../core/registry-client.js';
+import { defineMikroComponent, live, type MikroComponentElement } from './element.js';
+import { createEventBus, type EventBus } from './events.js';
+
+export type { EventBus, Listener } from './events.js';
+export type { MikroComponentElement } from './element.js';
+
+export interface ActionConfig {
+  /** The registry's root URL (default: the registry this script came from). */
+  registry?: string;
+  name: string;
+  version: string;
+  action: string;
+  input?: unknown;
+}
+
+export interface Mikr0Global {
+  loaded: boolean;
+  /** The registry this script was loaded from (`<mikro-component>`'s default). */
+  registry: string;
+  events: EventBus;
+  getAction(config: ActionConfig): Promise<any>;
+}
+
+declare global {
+  interface Window {
+    mikr0: Mikr0Global;
+  }
+  interface HTMLElementTagNameMap {
+    'mikro-component': MikroComponentElement;
+  }
+}
+
+/** `https://reg.example.com/r/client.js` → `https://reg.example.com`; otherwise the page's origin. */
+function scriptRegistry(): string {
+  const url = new URL(import.meta.url);
+  return url.pathname.endsWith('/r/client.js') ? url.origin + url.pathname.slice(0, -'/r/client.js'.length) : location.origin;
+}
+
+function install(): Mikr0Global {
+  if (window.mikr0?.loaded) return window.mikr0;
+  const registry = scriptRegistry();
+  const mikr0: Mikr0Global = {
+    loaded: true,
+    registry,
+    events: createEventBus(),
+    getAction: ({ registry: root = registry, name, version, action, input }) =>
+      callAction({ baseUrl: `${root.replace(/\/+$/, '')}/r`, name, version }, action, input),
+  };
+  window.mikr0 = mikr0;
+  if (!customElements.get('mikro-component')) customElements.define('mikro-component', defineMikroComponent(registry));
+
+  // `vite dev` (mikr0()): the component's module or its server code changed.
+  const path = (url: string) => new URL(url, location.href).pathname;
+  addEventListener('mikr0:hot', (event) => {
+    const { url, module } = (event as CustomEvent).detail;
+    for (const element of live) if (element.mounted && path(element.mounted.payload.src) === path(url)) void element.hotSwap(module);
+  });
+  addEventListener('mikr0:server-update', (event) => {
+    const { url } = (event as CustomEvent).detail ?? {};
+    for (const element of live) if (!url || (element.mounted && path(element.mounted.payload.src) === path(url))) element.refresh();
+  });
+  return mikr0;
+}
+
+const mikr0 = install();
+export const events = mikr0.events;
+export const getAction = mikr0.getAction;
+export default mikr0;

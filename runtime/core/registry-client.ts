@@ -1,0 +1,62 @@
+/**
+ * Talking to a registry over HTTP from anywhere `fetch` exists (browsers, Node): the render
+ * and action calls that the browser runtime, `window.mikr0.getAction` and `serverClient`
+ * share. Failures become Mikr0Errors carrying the envelope's status, code and details.
+ */
+import { createError, type ErrorCode, type ErrorDetail, type Mikr0Error } from './errors.js';
+
+/** Where a component lives: `baseUrl` is the registry's `/r` base, e.g. `https://registry.example.com/r`. */
+export interface ComponentTarget {
+  baseUrl: string;
+  name: string;
+  version: string;
+}
+
+/** The `<name>/<version>` part of a registry URL (a scoped name is one segment: %40scope%2Fname). */
+export const componentPath = (name: string, version: string) => `${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
+
+/** Calls `action` of a component: POST /r/action/:name/:version → the action's `data`. */
+export async function callAction(target: ComponentTarget, action: string, input?: unknown): Promise<any> {
+  const url = `${target.baseUrl}/action/${componentPath(target.name, target.version)}`;
+  const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ action, input }) };
+  const { body } = await requestJson(url, init, 0);
+  return body?.data;
+}
+
+/**
+ * fetch + JSON with the registry's error envelope. `retries` more attempts, with backoff, for
+ * network errors and 5xx (never for 4xx: the same request would fail the same way).
+ */
+export async function requestJson(url: string, init: RequestInit = {}, retries = 1, backoff = 250): Promise<{ body: any; status: number }> {
+  for (let attempt = 0; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(url, init);
+    } catch (cause) {
+      if (attempt < retries) {
+        await sleep(backoff * 2 ** attempt);
+        continue;
+      }
+      throw createError({ status: 0, code: 'NETWORK_ERROR', message: `Could not reach ${url}: ${(cause as Error)?.message ?? cause}`, cause });
+    }
+    if (response.status >= 500 && attempt < retries) {
+      await sleep(backoff * 2 ** attempt);
+      continue;
+    }
+    const body = await response.json().catch(() => undefined);
+    if (!response.ok) throw responseError(response.status, body, url);
+    return { body, status: response.status };
+  }
+}
+
+function responseError(status: number, body: any, url: string): Mikr0Error {
+  const error = body?.error;
+  return createError({
+    status,
+    code: (typeof error?.code === 'string' ? error.code : 'INTERNAL_ERROR') as ErrorCode,
+    message: typeof error?.message === 'string' ? error.message : `${url} answered HTTP ${status}`,
+    details: Array.isArray(error?.details) ? (error.details as ErrorDetail[]) : undefined,
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

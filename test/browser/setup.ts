@@ -1,0 +1,44 @@
+/**
+ * Global setup: builds the browser fixtures once per test run with the real plugin
+ * (`vite build` with mikr0()), into temp folders the browser tests publish from.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { buildProject, writeProject } from '../plugin/project.js';
+import { root } from '../helpers.js';
+
+export const BUILDS = [
+  { fixture: 'greeter', version: '1.0.0' },
+  { fixture: 'greeter', version: '2.0.0' },
+  { fixture: 'badge', version: '1.0.0' },
+] as const;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `fixture@version` → the folder holding its built bundle. */
+    browserBundles: Record<string, string>;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const bundles: Record<string, string> = {};
+  const folders: string[] = [];
+  for (const { fixture, version } of BUILDS) {
+    const source = path.join(root, 'test', 'browser', 'fixtures', fixture);
+    const files: Record<string, string> = {};
+    for (const entry of await fs.readdir(source, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      files[path.relative(source, file)] = await fs.readFile(file, 'utf8');
+    }
+    const dir = await writeProject(files);
+    await buildProject(dir, { version });
+    bundles[`${fixture}@${version}`] = path.join(dir, 'dist');
+    folders.push(dir);
+  }
+  project.provide('browserBundles', bundles);
+  return async () => {
+    for (const dir of folders) await fs.rm(dir, { recursive: true, force: true });
+  };
+}

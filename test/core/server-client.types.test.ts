@@ -1,0 +1,44 @@
+/**
+ * serverClient typing, checked by `npm run typecheck`: registering the component (as authors do
+ * with `declare module 'vite-plugin-mikr0/runtime'`) types every action call, including inside
+ * the component's own mount code.
+ */
+import { expectTypeOf, test } from 'vitest';
+import { createComponent, createServerClient, serverClient } from '../../runtime/index.js';
+
+const card = createComponent({
+  parameters: { id: { type: 'string', mandatory: true } },
+  loader: ({ parameters }) => ({ id: parameters.id }),
+  actions: {
+    rename: async (input: { id: string; title: string }) => ({ ok: true as const, title: input.title }),
+    count: () => 42,
+  },
+  mount(element, data) {
+    element.addEventListener('click', async () => {
+      const renamed = await serverClient.rename({ id: data.id, title: 'x' });
+      expectTypeOf(renamed).toEqualTypeOf<{ ok: true; title: string }>();
+    });
+  },
+});
+
+declare module '../../runtime/index.js' {
+  interface Register {
+    component: typeof card;
+  }
+}
+
+test('the registered component types serverClient', () => {
+  expectTypeOf(serverClient.count).returns.toEqualTypeOf<Promise<number>>();
+  expectTypeOf(serverClient.rename).parameter(0).toEqualTypeOf<{ id: string; title: string } | undefined>();
+  // @ts-expect-error: the component has no such action
+  void serverClient.missing;
+  // @ts-expect-error: wrong input shape
+  void serverClient.rename({ id: 1 });
+});
+
+test('createServerClient<typeof component> types a client for any component', () => {
+  const client = createServerClient<typeof card>({ baseUrl: 'https://registry.example.com/r', name: 'card', version: '1.0.0' });
+  expectTypeOf(client.count).returns.toEqualTypeOf<Promise<number>>();
+  const untyped = createServerClient<never>({ baseUrl: 'https://registry.example.com/r', name: 'card', version: '1.0.0' });
+  expectTypeOf(untyped.anything).toEqualTypeOf<(input?: any) => Promise<any>>();
+});
