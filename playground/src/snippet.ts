@@ -46,7 +46,12 @@ function codeBlock(title: string, label: string) {
   const code = h('pre', { class: 'code snippet', tabindex: '0', 'aria-label': title });
   const feedback = h('span', { class: 'copy-feedback', 'aria-live': 'polite' });
   const button = h('button', { type: 'button', class: 'button small', 'aria-label': label }, 'Copy');
-  button.addEventListener('click', async () => replace(feedback, await copy(code)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  button.addEventListener('click', async () => {
+    replace(feedback, await copy(code));
+    clearTimeout(timer);
+    timer = setTimeout(() => replace(feedback), 3000);
+  });
   const element = h('div', { class: 'snippet-block' }, h('div', { class: 'snippet-head' }, h('h3', { class: 'subhead' }, title), feedback, button), code);
   return {
     element,
