@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, screenshot } from './browser.js';
+import { publishComponents } from './components.js';
 import { bundle, fixtures, packFixture, publish, startRegistry, type TestRegistry } from '../helpers.js';
 
 let browser: Browser;
@@ -304,6 +305,25 @@ describe('playground', () => {
       expect(blank.errors).toEqual([]);
     } finally {
       await empty.close();
+    }
+  });
+
+  test('a component built by the plugin: its manifest lists the actions; a loader failure shows as 500', async () => {
+    const built = await startRegistry();
+    try {
+      await publishComponents(built);
+      const page = await newPage();
+      await page.goto(`${built.url}/?component=greeter`);
+      await poll(() => text(page, 'mikro-component .greeting')).toBe('Hello, World!');
+      expect(await page.locator('#action-name option').allTextContents()).toEqual(['add', 'fail']);
+      await field(page, 'fail').check();
+      await poll(() => page.locator('mikro-component').getAttribute('state')).toBe('failed');
+      expect(await renderStatus(page)).toMatch(/^500[A-Z_]+$/);
+      expect(await page.locator('[data-render-error]').isVisible()).toBe(true);
+      expect(await loaderData(page)).toBe('—');
+      expect(page.errors).toEqual([]);
+    } finally {
+      await built.close();
     }
   });
 
