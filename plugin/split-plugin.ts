@@ -8,9 +8,10 @@ export function splitPlugin(state: PluginState): Plugin {
   return {
     name: 'mikr0:split',
     sharedDuringBuild: true,
-    // After Vite has compiled TypeScript and JSX, so the split sees plain JavaScript.
+    // After Vite (and framework plugins) compiled TypeScript and JSX, so the split sees plain
+    // JavaScript, and before Vite's import analysis, so dev's module graph has only what each half imports.
+    enforce: 'post',
     transform: {
-      order: 'post',
       handler(code, id) {
         const options = state.options!;
         if (id.split('?')[0] !== options.entry) return null;

@@ -19,11 +19,13 @@ import { HMR_SNIPPET, playgroundMiddlewares } from './playground.js';
 const DEV_TIMEOUT_MS = 10_000;
 
 export function devPlugin(state: PluginState): Plugin {
-  /** Loads the server half again when it changed; set up in configureServer. */
-  let refresh: (() => Promise<void>) | null = null;
+  /** Loads the server half again when it changed (false when it fails); set up in configureServer. */
+  let refresh: (() => Promise<boolean>) | null = null;
   return {
     name: 'mikr0:dev',
     apply: 'serve',
+    // Its transform must come before Vite's import analysis, which marks the entry self-accepting.
+    enforce: 'post',
 
     async configureServer(server) {
       const options = state.options!;
@@ -92,6 +94,7 @@ export function devPlugin(state: PluginState): Plugin {
         environment.runner.clearCache();
         const definition = await load().catch(() => null);
         if (definition) ctx.components.replaceManifest(options.name, options.version, manifest(definition));
+        return definition !== null;
       };
 
       // Components this project does not have may go to the fallback registry first.
@@ -105,7 +108,6 @@ export function devPlugin(state: PluginState): Plugin {
 
     // The client entry accepts its own updates: the runtime remounts with the same data.
     transform: {
-      order: 'post',
       handler(code, id) {
         if (this.environment.config.consumer !== 'client' || id.split('?')[0] !== state.options!.entry) return null;
         return { code: code + HMR_SNIPPET, map: null };
@@ -113,10 +115,10 @@ export function devPlugin(state: PluginState): Plugin {
     },
 
     // Server code changed: reload it, then tell the page to render again (new loader data).
+    // If it fails to load, the overlay shows why and the page keeps what it has.
     async hotUpdate({ modules, server }) {
-      if (this.environment.name !== 'ssr' || !modules.length) return;
-      await refresh?.();
-      server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
+      if (this.environment.name !== 'ssr' || !modules.length || !refresh) return;
+      if (await refresh()) server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
     },
   };
 }

@@ -28,6 +28,9 @@ interface Mounted {
 
 /** Elements with a component mounted or on its way: HMR in `vite dev` reaches them through this. */
 export const live = new Set<MikroComponentElement>();
+/** `vite dev`: the newest version of a hot-updated module, by URL path (import() would give the first). */
+export const hotModules = new Map<string, ClientModule>();
+export const urlPath = (url: string) => new URL(url, location.href).pathname;
 
 const stylesheets = new Map<string, Promise<void>>();
 function loadStylesheet(href: string): Promise<void> {
@@ -140,7 +143,10 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
           this.removeAttribute('error');
           this.innerHTML = payload.html;
         }
-        const [module] = await Promise.all([import(/* @vite-ignore */ payload.src) as Promise<ClientModule>, ...(payload.css ?? []).map(loadStylesheet)]);
+        const [module] = await Promise.all([
+          hotModules.get(urlPath(payload.src)) ?? (import(/* @vite-ignore */ payload.src) as Promise<ClientModule>),
+          ...(payload.css ?? []).map(loadStylesheet),
+        ]);
         if (run !== this.run) return;
         await this.unmount();
         if (run !== this.run) return;

@@ -4,7 +4,7 @@
  * registries' copies of this script the page loads.
  */
 import { callAction } from '../core/registry-client.js';
-import { defineMikroComponent, live, type MikroComponentElement } from './element.js';
+import { defineMikroComponent, hotModules, live, urlPath as path, type MikroComponentElement } from './element.js';
 import { createEventBus, type EventBus } from './events.js';
 
 export type { EventBus, Listener } from './events.js';
@@ -56,9 +56,9 @@ function install(): Mikr0Global {
   if (!customElements.get('mikro-component')) customElements.define('mikro-component', defineMikroComponent(registry));
 
   // `vite dev` (mikr0()): the component's module or its server code changed.
-  const path = (url: string) => new URL(url, location.href).pathname;
   addEventListener('mikr0:hot', (event) => {
     const { url, module } = (event as CustomEvent).detail;
+    hotModules.set(path(url), module);
     for (const element of live) if (element.mounted && path(element.mounted.payload.src) === path(url)) void element.hotSwap(module);
   });
   addEventListener('mikr0:server-update', (event) => {

@@ -3,7 +3,7 @@
  * with `declare module 'vite-plugin-mikr0/runtime'`) types every action call, including inside
  * the component's own mount code.
  */
-import { expectTypeOf, test } from 'vitest';
+import { expect, expectTypeOf, test } from 'vitest';
 import { createComponent, createServerClient, serverClient } from '../../runtime/index.js';
 
 const card = createComponent({
@@ -27,13 +27,15 @@ declare module '../../runtime/index.js' {
   }
 }
 
-test('the registered component types serverClient', () => {
+test('the registered component types serverClient', async () => {
   expectTypeOf(serverClient.count).returns.toEqualTypeOf<Promise<number>>();
   expectTypeOf(serverClient.rename).parameter(0).toEqualTypeOf<{ id: string; title: string } | undefined>();
   // @ts-expect-error: the component has no such action
-  void serverClient.missing;
+  expectTypeOf(serverClient.missing).toBeUnknown();
   // @ts-expect-error: wrong input shape
-  void serverClient.rename({ id: 1 });
+  expectTypeOf(serverClient.rename).toBeCallableWith({ id: 1 });
+  // Outside code built by mikr0() it is unbound, and says so.
+  await expect(serverClient.count()).rejects.toThrow(/bound to a component by the mikr0\(\) Vite plugin/);
 });
 
 test('createServerClient<typeof component> types a client for any component', () => {
