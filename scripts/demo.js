@@ -1,18 +1,37 @@
 #!/usr/bin/env node
 /**
  * `npm start`: registry-lite on http://127.0.0.1:4910 with the example components published
- * (versions already there are skipped), data kept in .mikr0-demo/.
+ * (versions already there are skipped), data kept in .mikr0-demo/: the hand-written bundles of
+ * test/fixtures and the components of test/browser/fixtures, built here with the plugin.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBuilder } from 'vite';
 import { createRegistry } from '../dist/registry-lite/index.js';
 import { collectFiles, packTarGz } from '../dist/cli/pack.js';
+import mikr0 from '../dist/plugin/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(root, 'test', 'fixtures');
 const port = Number(process.env.PORT ?? 4910);
 const dataDir = path.join(root, '.mikr0-demo');
+const sources = path.join(root, 'test', 'browser', 'fixtures');
+
+/** `vite build` with mikr0() of a component source folder, in .mikr0-demo/build/<name>; returns its dist/. */
+async function buildSource(source) {
+  const project = path.join(dataDir, 'build', path.basename(source));
+  fs.rmSync(project, { recursive: true, force: true });
+  fs.cpSync(source, project, { recursive: true });
+  fs.mkdirSync(path.join(project, 'node_modules'), { recursive: true });
+  fs.symlinkSync(root, path.join(project, 'node_modules', 'vite-plugin-mikr0'), 'dir');
+  process.stdout.write(`building ${path.basename(source)} with vite + mikr0() ... `);
+  const started = Date.now();
+  process.env.NODE_ENV = 'production';
+  await (await createBuilder({ root: project, configFile: false, logLevel: 'silent', plugins: [mikr0()] })).buildApp();
+  console.log(`${Date.now() - started} ms`);
+  return path.join(project, 'dist');
+}
 
 const registry = createRegistry({ dataDir, logger: { info: () => {}, warn: console.warn, error: console.error } });
 const { url } = await registry.listen(port).catch((error) => {
@@ -24,10 +43,12 @@ console.log(`registry-lite listening on ${url} (data in ${path.relative(process.
 // A token for this run only: created, used to publish over HTTP like any client, revoked.
 const { token, info } = registry.tokens.create(['publish'], 'demo');
 try {
-  for (const folder of fs.readdirSync(examples)) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(examples, folder, 'package.json'), 'utf8'));
+  const bundles = fs.readdirSync(examples).map((folder) => path.join(examples, folder));
+  for (const folder of fs.readdirSync(sources)) bundles.push(await buildSource(path.join(sources, folder)));
+  for (const folder of bundles) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
     process.stdout.write(`publishing ${pkg.name}@${pkg.version} ... `);
-    const body = await packTarGz(await collectFiles(path.join(examples, folder)));
+    const body = await packTarGz(await collectFiles(folder));
     const res = await fetch(`${url}/r/publish/${pkg.name}/${pkg.version}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}` }, body });
     console.log(res.status === 201 ? 'done' : res.status === 409 ? 'already published' : `failed: ${(await res.json()).error.message}`);
   }
@@ -36,7 +57,9 @@ try {
 }
 
 console.log(`
-Try it:
+Open the playground: ${url}/
+
+Or from a terminal:
   curl '${url}/r/component/hello/1.x?name=World' -H 'Accept-Language: fr'
   curl -X POST ${url}/r/action/hello/1.0.0 -d '{"action":"add","input":{"a":2,"b":3}}'
   curl ${url}/r/components
