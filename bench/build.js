@@ -49,44 +49,12 @@ function parseRounds(argv) {
   return n;
 }
 
-const IMAGE = Buffer.alloc(6000, 7); // above Vite's 4 kB inline limit: a file beside template.js
-const FIXTURE = {
-  'package.json': JSON.stringify({ name: 'react-card', version: '1.0.0', type: 'module' }),
-  'src/logo.png': IMAGE,
-  'src/Card.module.css': `.title { color: teal; }\n`,
-  'src/Card.tsx': `import styles from './Card.module.css';
-import logo from './logo.png';
-export function Card({ title }: { title: string }) {
-  return <h1 className={styles.title}><img src={logo} alt="" />{title}</h1>;
-}
-`,
-  'src/index.tsx': `import { createComponent } from 'vite-plugin-mikr0/runtime';
-import { createRoot, type Root } from 'react-dom/client';
-import { Card } from './Card';
-
-const roots = new WeakMap<HTMLElement, Root>();
-
-export default createComponent({
-  parameters: { title: { type: 'string', default: 'Hi' } },
-  loader: ({ parameters }) => ({ title: parameters.title + ' LOADER_ONLY_MARKER' }),
-  mount(element, data) {
-    const root = createRoot(element);
-    roots.set(element, root);
-    root.render(<Card title={data.title} />);
-  },
-  unmount(element) {
-    roots.get(element)?.unmount();
-  },
-});
-`,
-};
+// The React fixture of the plugin's build test: JSX, a CSS module, a 6 kB image, a loader.
+const FIXTURE = path.join(repo, 'test', 'plugin', 'fixtures', 'react-card');
 const LINKED_PACKAGES = ['react', 'react-dom', 'scheduler'];
 
 async function writeProject(dir) {
-  for (const [file, content] of Object.entries(FIXTURE)) {
-    await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await fs.writeFile(path.join(dir, file), content);
-  }
+  await fs.cp(FIXTURE, dir, { recursive: true });
   const modules = path.join(dir, 'node_modules');
   await fs.mkdir(modules, { recursive: true });
   await fs.symlink(repo, path.join(modules, 'vite-plugin-mikr0'), 'dir');

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildProject, writeProject } from '../plugin/project.js';
+import { buildProject, readFixture, writeProject } from '../plugin/project.js';
 import { root } from '../helpers.js';
 
 export const BUILDS = [
@@ -25,14 +25,7 @@ export default async function setup(project: TestProject) {
   const bundles: Record<string, string> = {};
   const folders: string[] = [];
   for (const { fixture, version } of BUILDS) {
-    const source = path.join(root, 'test', 'browser', 'fixtures', fixture);
-    const files: Record<string, string> = {};
-    for (const entry of await fs.readdir(source, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const file = path.join(entry.parentPath, entry.name);
-      files[path.relative(source, file)] = await fs.readFile(file, 'utf8');
-    }
-    const dir = await writeProject(files);
+    const dir = await writeProject(await readFixture(path.join(root, 'test', 'browser', 'fixtures', fixture)));
     await buildProject(dir, { version });
     bundles[`${fixture}@${version}`] = path.join(dir, 'dist');
     folders.push(dir);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import react from '@vitejs/plugin-react';
-import { buildProject, readOutput, writeProject } from './project.js';
+import { buildProject, readFixture, readOutput, writeProject } from './project.js';
 import { startRegistry, type TestRegistry } from '../helpers.js';
 import { collectFiles, packTarGz } from '../../dist/cli/pack.js';
 
@@ -110,37 +110,8 @@ describe('vite build with mikr0()', () => {
   });
 
   test('a React component with JSX, a CSS module and an imported image', async () => {
-    const image = Buffer.alloc(6000, 7).toString('base64');
-    const dir = await writeProject(
-      {
-        'package.json': JSON.stringify({ name: 'react-card', version: '1.0.0', type: 'module' }),
-        'src/logo.png.b64': image,
-        'src/Card.module.css': `.title { color: teal; }\n`,
-        'src/Card.tsx': `import styles from './Card.module.css';\nimport logo from './logo.png';\nexport function Card({ title }: { title: string }) {\n  return <h1 className={styles.title}><img src={logo} alt="" />{title}</h1>;\n}\n`,
-        'src/index.tsx': `import { createComponent } from 'vite-plugin-mikr0/runtime';
-import { createRoot, type Root } from 'react-dom/client';
-import { Card } from './Card';
-
-const roots = new WeakMap<HTMLElement, Root>();
-
-export default createComponent({
-  parameters: { title: { type: 'string', default: 'Hi' } },
-  loader: ({ parameters }) => ({ title: parameters.title + ' LOADER_ONLY_MARKER' }),
-  mount(element, data) {
-    const root = createRoot(element);
-    roots.set(element, root);
-    root.render(<Card title={data.title} />);
-  },
-  unmount(element) {
-    roots.get(element)?.unmount();
-  },
-});
-`,
-      },
-      ['react', 'react-dom', 'scheduler'],
-    );
+    const dir = await writeProject(await readFixture('react-card'), ['react', 'react-dom', 'scheduler']);
     dirs.push(dir);
-    await fs.writeFile(path.join(dir, 'src/logo.png'), Buffer.from(image, 'base64'));
     await build(dir, {}, [react()]);
     const pkg = JSON.parse(await readOutput(dir, 'package.json'));
     const template = await readOutput(dir, 'template.js');

@@ -5,8 +5,18 @@ import { createBuilder, type PluginOption } from 'vite';
 import mikr0 from '../../dist/plugin/index.js';
 import { root, tempDir } from '../helpers.js';
 
+/** The files of a fixture project folder under test/plugin/fixtures/ (or any absolute folder), by relative path. */
+export async function readFixture(name: string): Promise<Record<string, Buffer>> {
+  const source = path.resolve(root, 'test', 'plugin', 'fixtures', name);
+  const files: Record<string, Buffer> = {};
+  for (const entry of await fs.readdir(source, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[path.relative(source, path.join(entry.parentPath, entry.name))] = await fs.readFile(path.join(entry.parentPath, entry.name));
+  }
+  return files;
+}
+
 /** Writes `files` into a new temp project; `vite-plugin-mikr0` and `packages` resolve from this checkout. */
-export async function writeProject(files: Record<string, string>, packages: string[] = []): Promise<string> {
+export async function writeProject(files: Record<string, string | Buffer>, packages: string[] = []): Promise<string> {
   const dir = await tempDir('mikr0-project-');
   for (const [file, content] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
