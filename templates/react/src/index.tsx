@@ -51,14 +51,22 @@ const component = createComponent({
     },
   },
   mount(element, data) {
-    const root = createRoot(element);
+    // React attaches its event listeners to the root's container and never removes them, so
+    // the root lives in a wrapper we own (display: contents, no box of its own) and the host
+    // element keeps no listener after unmount.
+    const container = document.createElement('div');
+    container.style.display = 'contents';
+    element.replaceChildren(container);
+    const root = createRoot(container);
     roots.set(element, root);
     root.render(<Card {...data} />);
   },
   unmount(element) {
-    // Unmounting the root runs effect cleanups, removes React's listeners and empties the element.
+    // Unmounting the root runs effect cleanups; removing the wrapper takes React's listeners
+    // with it and leaves the host element empty.
     roots.get(element)?.unmount();
     roots.delete(element);
+    element.replaceChildren();
   },
 });
 
