@@ -38,7 +38,8 @@ const component = createComponent({
 
   // Server functions the browser calls through `serverClient` (POST /r/action/<name>/<version>).
   actions: {
-    like: (input: { count: number }) => ({ likes: input.count + 1 }),
+    // The input comes from the browser: check it like any request body.
+    like: (input: { count: number }) => ({ likes: (Number.isFinite(input?.count) ? input.count : 0) + 1 }),
   },
 
   // Runs in the browser with the loader's data.
