@@ -40,6 +40,14 @@ cli
   .action((action, id, flags) => run(() => import('./commands/token.js').then((m) => m.token(action, id, flags))));
 
 cli
+  .command('init [dir]', 'Start a component project from a template (asks for what is missing on a terminal)')
+  .option('--template <framework>', 'vanilla, react, preact, vue, svelte or solid')
+  .option('--name <name>', 'Component name (default: the folder name)')
+  .example('mikr0 init my-card --template react')
+  .example('npx vite-plugin-mikr0 init . --template vue --name @team/card')
+  .action((dir, flags) => run(() => import('./commands/init.js').then((m) => m.init(dir, flags))));
+
+cli
   .command('ls [query]', 'List the components of a registry, optionally filtered by name or description')
   .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
   .option('--json', 'Print JSON instead of a table')

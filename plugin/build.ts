@@ -123,7 +123,8 @@ async function writeManifest(state: PluginState, config: ResolvedConfig) {
 }
 
 function printSummary(config: ResolvedConfig, outDir: string, sizes: Record<string, { raw: number; gzip: number }>, label: string) {
-  const kb = (n: number) => `${(n / 1024).toFixed(2)} kB`;
+  // kB as Vite prints them (1000 bytes), so the two summaries agree.
+  const kb = (n: number) => `${(n / 1000).toFixed(2)} kB`;
   const width = Math.max(...Object.keys(sizes).map((f) => f.length));
   const dir = path.relative(config.root, outDir) || '.';
   const lines = Object.entries(sizes).map(([file, s]) => `  ${dir}/${file.padEnd(width)}  ${kb(s.raw).padStart(10)} │ gzip: ${kb(s.gzip).padStart(9)}`);

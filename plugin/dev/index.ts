@@ -27,6 +27,13 @@ export function devPlugin(state: PluginState): Plugin {
     // Its transform must come before Vite's import analysis, which marks the entry self-accepting.
     enforce: 'post',
 
+    // The playground page does not import the entry, so Vite's dependency scan would miss the
+    // component's imports and re-optimize (a full reload) on the first visit: scan the entry too.
+    config(config) {
+      const entry = path.relative(config.root ?? process.cwd(), state.options!.entry);
+      return { optimizeDeps: { entries: config.optimizeDeps?.entries ? [entry] : [entry, '**/*.html'] } };
+    },
+
     async configureServer(server) {
       const options = state.options!;
       const entryUrl = '/' + path.relative(options.root, options.entry).split(path.sep).join('/');

@@ -29,13 +29,16 @@ export function playgroundMiddlewares(server: ViteDevServer, component: { name: 
       const url = req.url ?? '/';
       if ((url !== '/' && !url.startsWith('/?')) || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
       try {
+        // Vite's client is added by hand: transformIndexHtml would try to pre-transform the
+        // playground's built script, which is a static file and not part of the project.
+        const client = `<script type="module" src="${server.config.base}@vite/client"></script>`;
         const html = fs
           .readFileSync(index, 'utf8')
           .replace(/(src|href)="\.\/assets\//g, `$1="${ASSETS}/assets/`)
-          .replace('<head>', `<head>\n${meta}`);
+          .replace('<head>', `<head>\n${meta}\n${client}`);
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
         res.setHeader('Cache-Control', 'no-cache');
-        res.end(await server.transformIndexHtml(url, html));
+        res.end(html);
       } catch (error) {
         next(error);
       }

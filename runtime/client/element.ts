@@ -97,6 +97,7 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
         if (this.isConnected || !this.started) return;
         this.started = false;
         this.run++;
+        this.removeAttribute('state');
         this.observer?.disconnect();
         this.observer = null;
         live.delete(this);

@@ -272,3 +272,70 @@ describe('a registry with a config file (-c)', () => {
     expect(notObject.stderr).toMatch(/must default-export an object/);
   });
 });
+
+describe('mikr0 init', () => {
+  const listFiles = async (dir: string) => (await fs.readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+
+  test('writes the template with the name filled in, .gitignore restored, and prints the next commands', async () => {
+    const cwd = await tempDir();
+    const result = await mikr0(['init', 'card', '--template', 'vanilla', '--name', '@team/card'], cwd);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/@team\/card: a vanilla component in card/);
+    expect(result.stdout).toMatch(/cd card\n\s+npm install\n\s+npm run dev/);
+    const pkg = JSON.parse(await fs.readFile(path.join(cwd, 'card', 'package.json'), 'utf8'));
+    const own = JSON.parse(await fs.readFile(path.join(cli, '..', '..', '..', 'package.json'), 'utf8'));
+    expect(pkg.name).toBe('@team/card');
+    expect(pkg.devDependencies['vite-plugin-mikr0']).toBe(`^${own.version}`);
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['dev', 'build', 'publish']));
+    const files = await listFiles(path.join(cwd, 'card'));
+    expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['.gitignore', 'vite.config.ts', 'index.ts']));
+    for (const file of files) expect(await fs.readFile(file, 'utf8'), file).not.toMatch(/__COMPONENT_NAME__|__MIKR0_VERSION__/);
+  });
+
+  test('without a terminal it never prompts: a missing --template is an error naming the flag', async () => {
+    const cwd = await tempDir();
+    const result = await mikr0(['init', 'x'], cwd);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: Which framework\? Pass --template\nTemplates: .*react.*\n?/);
+    expect(await fs.readdir(cwd)).toEqual([]);
+  });
+
+  test('refuses a non-empty folder and leaves it as it was; refuses unknown templates and bad names', async () => {
+    const cwd = await tempDir();
+    await fs.mkdir(path.join(cwd, 'taken'));
+    await fs.writeFile(path.join(cwd, 'taken', 'package.json'), 'mine');
+    const taken = await mikr0(['init', 'taken', '--template', 'react'], cwd);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/is not empty; init never overwrites files/);
+    expect(await fs.readdir(path.join(cwd, 'taken'))).toEqual(['package.json']);
+    expect(await fs.readFile(path.join(cwd, 'taken', 'package.json'), 'utf8')).toBe('mine');
+    const unknown = await mikr0(['init', 'a', '--template', 'angular'], cwd);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/There is no "angular" template\nTemplates: preact, react, solid, svelte, vanilla, vue/);
+    const badName = await mikr0(['init', 'b', '--template', 'vue', '--name', 'Bad Name'], cwd);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toMatch(/"Bad Name" cannot be a component name/);
+    expect((await fs.readdir(cwd)).sort()).toEqual(['taken']);
+  });
+
+  test('in a terminal it asks for the framework and the name', async () => {
+    const cwd = await tempDir();
+    // `script` gives the CLI a pseudo-terminal; the answers are typed on its stdin.
+    const child = spawn('script', ['-qec', `${process.execPath} ${cli} init`, '/dev/null'], { cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 100 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(output).toContain(text);
+    };
+    await waitFor('Pick one [1]:');
+    child.stdin.write('2\n');
+    await waitFor('Component name [my-component]:');
+    child.stdin.write('asked-card\n');
+    const [code] = await new Promise<[number | null]>((resolve) => child.on('close', (c) => resolve([c])));
+    expect(code, output).toBe(0);
+    const pkg = JSON.parse(await fs.readFile(path.join(cwd, 'asked-card', 'package.json'), 'utf8'));
+    expect(pkg.name).toBe('asked-card');
+    expect(JSON.stringify(pkg.devDependencies)).toMatch(/react/);
+  });
+});
