@@ -63,7 +63,7 @@ async function setUp(framework: string) {
   expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(['dev', 'build', 'publish']));
   pkg.devDependencies['vite-plugin-mikr0'] = `file:${tarball}`;
   await fs.writeFile(pkgFile, JSON.stringify(pkg, null, 2));
-  await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env: env(), maxBuffer: 32 * 1024 * 1024 });
+  await run('npm', ['install', '--include=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, env: env(), maxBuffer: 32 * 1024 * 1024 });
   const started = Date.now();
   await run('npx', ['--no-install', 'vite', 'build'], { cwd: dir, env: env(), maxBuffer: 32 * 1024 * 1024 });
   const built = JSON.parse(await fs.readFile(path.join(dir, 'dist', 'package.json'), 'utf8'));
