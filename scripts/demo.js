@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm start`: registry-lite on http://127.0.0.1:4910 with the example components published
- * (versions already there are skipped), data kept in .mikr0-demo/: the hand-written bundles of
- * test/fixtures and the components of test/browser/fixtures, built here with the plugin.
+ * (versions already there are skipped), data kept in .mikr0-demo/: the six starter templates
+ * (templates/, as `mikr0 init` writes them) and the test components, built here with the
+ * plugin, plus the hand-written bundles of test/fixtures. The playground at / shows them all.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { createBuilder } from 'vite';
 import { createRegistry } from '../dist/registry-lite/index.js';
 import { collectFiles, packTarGz } from '../dist/cli/pack.js';
 import mikr0 from '../dist/plugin/index.js';
+import { copyTemplate, ownVersion } from '../dist/cli/commands/init.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(root, 'test', 'fixtures');
@@ -18,17 +20,24 @@ const port = Number(process.env.PORT ?? 4910);
 const dataDir = path.join(root, '.mikr0-demo');
 const sources = path.join(root, 'test', 'browser', 'fixtures');
 
-/** `vite build` with mikr0() of a component source folder, in .mikr0-demo/build/<name>; returns its dist/. */
-async function buildSource(source) {
-  const project = path.join(dataDir, 'build', path.basename(source));
+const templates = path.join(root, 'templates');
+
+/**
+ * `vite build` of a component project in .mikr0-demo/build/<folder>: a starter template (its own
+ * vite.config.ts, framework packages from this checkout's node_modules) or a test component
+ * (mikr0() only). Returns its dist/.
+ */
+async function buildProject(label, folder, write, configFile) {
+  const project = path.join(dataDir, 'build', folder);
   fs.rmSync(project, { recursive: true, force: true });
-  fs.cpSync(source, project, { recursive: true });
+  write(project);
   fs.mkdirSync(path.join(project, 'node_modules'), { recursive: true });
   fs.symlinkSync(root, path.join(project, 'node_modules', 'vite-plugin-mikr0'), 'dir');
-  process.stdout.write(`building ${path.basename(source)} with vite + mikr0() ... `);
+  process.stdout.write(`building ${label} with vite + mikr0() ... `);
   const started = Date.now();
   process.env.NODE_ENV = 'production';
-  await (await createBuilder({ root: project, configFile: false, logLevel: 'silent', plugins: [mikr0()] })).buildApp();
+  const config = configFile ? { configFile: path.join(project, configFile) } : { configFile: false, plugins: [mikr0()] };
+  await (await createBuilder({ root: project, logLevel: 'silent', ...config })).buildApp();
   console.log(`${Date.now() - started} ms`);
   return path.join(project, 'dist');
 }
@@ -43,8 +52,15 @@ console.log(`registry-lite listening on ${url} (data in ${path.relative(process.
 // A token for this run only: created, used to publish over HTTP like any client, revoked.
 const { token, info } = registry.tokens.create(['publish'], 'demo');
 try {
-  const bundles = fs.readdirSync(examples).map((folder) => path.join(examples, folder));
-  for (const folder of fs.readdirSync(sources)) bundles.push(await buildSource(path.join(sources, folder)));
+  const bundles = [];
+  for (const framework of fs.readdirSync(templates).sort()) {
+    const write = (dir) => copyTemplate(path.join(templates, framework), dir, { __COMPONENT_NAME__: `starter-${framework}`, __MIKR0_VERSION__: ownVersion() });
+    bundles.push(await buildProject(`the ${framework} starter`, `starter-${framework}`, write, 'vite.config.ts'));
+  }
+  for (const folder of fs.readdirSync(sources)) {
+    bundles.push(await buildProject(folder, folder, (dir) => fs.cpSync(path.join(sources, folder), dir, { recursive: true })));
+  }
+  bundles.push(...fs.readdirSync(examples).map((folder) => path.join(examples, folder)));
   for (const folder of bundles) {
     const pkg = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
     process.stdout.write(`publishing ${pkg.name}@${pkg.version} ... `);

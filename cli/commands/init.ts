@@ -57,12 +57,12 @@ export async function init(dirArg: string | undefined, flags: InitFlags, io = { 
   }
 }
 
-function ownVersion(): string {
+export function ownVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
 }
 
 /** Copies a template folder, filling placeholders in text files; `gitignore` becomes `.gitignore`. */
-function copyTemplate(from: string, to: string, values: Record<string, string>): number {
+export function copyTemplate(from: string, to: string, values: Record<string, string>): number {
   let count = 0;
   for (const entry of fs.readdirSync(from, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
