@@ -69,6 +69,11 @@ export async function readJson(req: Req, limit: number): Promise<unknown> {
   }
 }
 
+/** True when the client already has the version tagged `etag` (If-None-Match): answer 304. */
+export function notModified(req: Req, etag: string): boolean {
+  return req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag) ?? false;
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;

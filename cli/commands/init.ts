@@ -10,7 +10,7 @@ import { nameProblem } from '../../registry-lite/publish/manifest.js';
 import { cliError, color, note, print } from '../output.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const templatesDir = path.join(packageRoot, 'templates');
+const templatesDir = path.join(packageRoot, 'templates');
 const TEXT = /\.(json|ts|tsx|js|mjs|vue|svelte|css|html|md|svg)$|^gitignore$/;
 
 export interface InitFlags {
@@ -18,7 +18,7 @@ export interface InitFlags {
   name?: string;
 }
 
-export function availableTemplates(): string[] {
+function availableTemplates(): string[] {
   return fs.existsSync(templatesDir) ? fs.readdirSync(templatesDir).filter((t) => fs.existsSync(path.join(templatesDir, t, 'package.json'))).sort() : [];
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createError } from '../../runtime/core/errors.js';
 import { clientFile } from '../browser-files.js';
-import { methodNotAllowed, type Next, type Req, type Res } from '../http.js';
+import { methodNotAllowed, notModified, type Next, type Req, type Res } from '../http.js';
 
 /**
  * `GET /r/client.js` — the browser runtime. Read and gzipped once; cached briefly by browsers
@@ -27,7 +27,7 @@ export function clientMiddleware(file = clientFile) {
     res.setHeader('ETag', loaded.etag);
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(loaded.etag)) {
+    if (notModified(req, loaded.etag)) {
       res.statusCode = 304;
       return res.end();
     }

@@ -1,6 +1,6 @@
 import { notFound } from '../../runtime/core/errors.js';
 import type { RegistryContext } from '../context.js';
-import { methodNotAllowed, pathSegments, takeName, type Next, type Req, type Res } from '../http.js';
+import { methodNotAllowed, notModified, pathSegments, takeName, type Next, type Req, type Res } from '../http.js';
 
 const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
@@ -46,7 +46,7 @@ export function staticMiddleware(ctx: RegistryContext) {
       res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
       res.setHeader('Content-Type', TYPES[file.slice(file.lastIndexOf('.') + 1).toLowerCase()] ?? 'application/octet-stream');
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) {
+      if (notModified(req, etag)) {
         res.statusCode = 304;
         return res.end();
       }

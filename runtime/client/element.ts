@@ -5,7 +5,7 @@
  * failed state the page can style instead of failing silently.
  */
 import { createError, isMikr0Error, type Mikr0Error } from '../core/errors.js';
-import { requestJson } from '../core/registry-client.js';
+import { registryRoot, requestJson } from '../core/registry-client.js';
 import { compressParameters } from './compress.js';
 
 interface ClientModule {
@@ -212,8 +212,8 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
         document.baseURI,
       );
       this.lastUrl = url.href;
-      const at = url.pathname.indexOf('/r/component/');
-      if (at < 0) throw invalid(`src="${src}" is not a render URL such as https://registry.example.com/r/component/name/1.x`);
+      const root = registryRoot(url, '/r/component/');
+      if (root === null) throw invalid(`src="${src}" is not a render URL such as https://registry.example.com/r/component/name/1.x`);
       let parameters: Record<string, unknown> = {};
       const raw = this.getAttribute('parameters');
       if (raw) {
@@ -232,7 +232,7 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
         for (const [key, value] of Object.entries(parameters)) url.searchParams.set(key, String(value));
       }
       this.lastUrl = url.href;
-      return { url: url.href, baseUrl: url.origin + url.pathname.slice(0, at) + '/r' };
+      return { url: url.href, baseUrl: root + '/r' };
     }
 
     private emit(type: string, detail: unknown) {

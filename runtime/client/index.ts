@@ -3,7 +3,7 @@
  * `<mikro-component>` and `window.mikr0` ({ events, getAction }) once per page, however many
  * registries' copies of this script the page loads.
  */
-import { callAction } from '../core/registry-client.js';
+import { callAction, registryRoot } from '../core/registry-client.js';
 import { defineMikroComponent, hotModules, live, urlPath as path, type MikroComponentElement } from './element.js';
 import { createEventBus, type EventBus } from './events.js';
 
@@ -38,8 +38,7 @@ declare global {
 
 /** `https://reg.example.com/r/client.js` → `https://reg.example.com`; otherwise the page's origin. */
 function scriptRegistry(): string {
-  const url = new URL(import.meta.url);
-  return url.pathname.endsWith('/r/client.js') ? url.origin + url.pathname.slice(0, -'/r/client.js'.length) : location.origin;
+  return registryRoot(new URL(import.meta.url), '/r/client.js') ?? location.origin;
 }
 
 function install(): Mikr0Global {

@@ -12,6 +12,16 @@ export interface ComponentTarget {
   version: string;
 }
 
+/**
+ * The root of the registry a URL belongs to, found by the registry route in its path:
+ * `https://cdn.example.com/mikr0/r/static/x/1.0.0/template.js` with `/r/static/` →
+ * `https://cdn.example.com/mikr0`. Null when the path has no such route.
+ */
+export function registryRoot(url: URL, route: string): string | null {
+  const at = url.pathname.indexOf(route);
+  return at < 0 ? null : url.origin + url.pathname.slice(0, at);
+}
+
 /** The `<name>/<version>` part of a registry URL (a scoped name is one segment: %40scope%2Fname). */
 export const componentPath = (name: string, version: string) => `${encodeURIComponent(name)}/${encodeURIComponent(version)}`;
 

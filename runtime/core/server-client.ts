@@ -15,7 +15,7 @@
  */
 import type { ComponentActions } from './component.js';
 import { createError } from './errors.js';
-import { callAction, type ComponentTarget } from './registry-client.js';
+import { callAction, registryRoot, type ComponentTarget } from './registry-client.js';
 
 /** Augment with `component: typeof yourComponent` to type `serverClient`. */
 export interface Register {}
@@ -35,8 +35,7 @@ export function createServerClient<C = Registered>(target: ComponentTarget | (()
 /** The registry base (`…/r`) of a module loaded from `/r/static/…`, or the page's `/r` otherwise. */
 export function registryBaseOf(moduleUrl: string): string {
   const url = new URL(moduleUrl);
-  const at = url.pathname.indexOf('/r/static/');
-  return url.origin + (at >= 0 ? url.pathname.slice(0, at) : '') + '/r';
+  return (registryRoot(url, '/r/static/') ?? url.origin) + '/r';
 }
 
 /**
