@@ -16,10 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { createBuilder } from 'vite';
-import mikr0 from '../dist/plugin/index.js';
 import { createRegistry } from '../dist/registry-lite/index.js';
 import { collectFiles, packTarGz } from '../dist/cli/pack.js';
+import { buildComponent } from '../scripts/build-component.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -33,10 +32,7 @@ try {
   // 1. Build the fixture with the plugin, as a component author would.
   const project = path.join(temp, 'greeter');
   fs.cpSync(path.join(root, 'test/browser/fixtures/greeter'), project, { recursive: true });
-  fs.mkdirSync(path.join(project, 'node_modules'));
-  fs.symlinkSync(root, path.join(project, 'node_modules', 'vite-plugin-mikr0'), 'dir');
-  process.env.NODE_ENV = 'production';
-  await (await createBuilder({ root: project, configFile: false, logLevel: 'silent', plugins: [mikr0()] })).buildApp();
+  const dist = await buildComponent(project);
 
   // 2. A registry on loopback with it published, and a page server on another origin.
   const registry = createRegistry({ dataDir: path.join(temp, 'data'), logger: { info() {}, warn: console.warn, error: console.error } });
@@ -46,7 +42,7 @@ try {
   const published = await fetch(`${registryUrl}/r/publish/greeter/1.0.0`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/gzip' },
-    body: await packTarGz(await collectFiles(path.join(project, 'dist'))),
+    body: await packTarGz(await collectFiles(dist)),
   });
   if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${await published.text()}`);
 

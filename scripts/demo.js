@@ -8,11 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBuilder } from 'vite';
 import { createRegistry } from '../dist/registry-lite/index.js';
 import { collectFiles, packTarGz } from '../dist/cli/pack.js';
-import mikr0 from '../dist/plugin/index.js';
 import { copyTemplate, ownVersion } from '../dist/cli/commands/init.js';
+import { buildComponent } from './build-component.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(root, 'test', 'fixtures');
@@ -22,24 +21,16 @@ const sources = path.join(root, 'test', 'browser', 'fixtures');
 
 const templates = path.join(root, 'templates');
 
-/**
- * `vite build` of a component project in .mikr0-demo/build/<folder>: a starter template (its own
- * vite.config.ts, framework packages from this checkout's node_modules) or a test component
- * (mikr0() only). Returns its dist/.
- */
-async function buildProject(label, folder, write, configFile) {
+/** Writes a component project into .mikr0-demo/build/<folder> and builds it; returns its dist/. */
+async function buildProject(label, folder, write) {
   const project = path.join(dataDir, 'build', folder);
   fs.rmSync(project, { recursive: true, force: true });
   write(project);
-  fs.mkdirSync(path.join(project, 'node_modules'), { recursive: true });
-  fs.symlinkSync(root, path.join(project, 'node_modules', 'vite-plugin-mikr0'), 'dir');
   process.stdout.write(`building ${label} with vite + mikr0() ... `);
   const started = Date.now();
-  process.env.NODE_ENV = 'production';
-  const config = configFile ? { configFile: path.join(project, configFile) } : { configFile: false, plugins: [mikr0()] };
-  await (await createBuilder({ root: project, logLevel: 'silent', ...config })).buildApp();
+  const dist = await buildComponent(project);
   console.log(`${Date.now() - started} ms`);
-  return path.join(project, 'dist');
+  return dist;
 }
 
 const registry = createRegistry({ dataDir, logger: { info: () => {}, warn: console.warn, error: console.error } });
@@ -55,7 +46,7 @@ try {
   const bundles = [];
   for (const framework of fs.readdirSync(templates).sort()) {
     const write = (dir) => copyTemplate(path.join(templates, framework), dir, { __COMPONENT_NAME__: `starter-${framework}`, __MIKR0_VERSION__: ownVersion() });
-    bundles.push(await buildProject(`the ${framework} starter`, `starter-${framework}`, write, 'vite.config.ts'));
+    bundles.push(await buildProject(`the ${framework} starter`, `starter-${framework}`, write));
   }
   for (const folder of fs.readdirSync(sources)) {
     bundles.push(await buildProject(folder, folder, (dir) => fs.cpSync(path.join(sources, folder), dir, { recursive: true })));

@@ -73,11 +73,20 @@ export async function publish(
   const pkg = JSON.parse(await fs.readFile(path.join(fixtures, fixture, 'package.json'), 'utf8'));
   const n = name ?? pkg.name;
   const v = version ?? pkg.version;
-  const data = body ?? (await packFixture(fixture, { name: n, version: v }));
-  return fetch(`${registry.url}/r/publish/${n}/${v}`, {
+  return putBundle(registry, n, v, body ?? (await packFixture(fixture, { name: n, version: v })), auth);
+}
+
+/** Publishes a built bundle folder (e.g. a project's dist/) under the name and version of its package.json. */
+export async function publishDir(registry: Pick<TestRegistry, 'url' | 'token'>, dir: string) {
+  const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8'));
+  return putBundle(registry, pkg.name, pkg.version, await packTarGz(await collectFiles(dir)));
+}
+
+function putBundle(registry: Pick<TestRegistry, 'url' | 'token'>, name: string, version: string, body: Uint8Array, auth?: string) {
+  return fetch(`${registry.url}/r/publish/${name}/${version}`, {
     method: 'PUT',
     headers: { Authorization: auth ?? `Bearer ${registry.token}`, 'Content-Type': 'application/gzip' },
-    body: data as Uint8Array<ArrayBuffer>,
+    body: body as Uint8Array<ArrayBuffer>,
   });
 }
 

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import react from '@vitejs/plugin-react';
 import { buildProject, readFixture, readOutput, writeProject } from './project.js';
-import { startRegistry, type TestRegistry } from '../helpers.js';
-import { collectFiles, packTarGz } from '../../dist/cli/pack.js';
+import { publishDir, startRegistry, type TestRegistry } from '../helpers.js';
 
 const build = buildProject;
 
@@ -90,12 +89,7 @@ describe('vite build with mikr0()', () => {
     let registry: TestRegistry | undefined;
     try {
       registry = await startRegistry({ plugins: { getUser: async (id: number) => ({ id }) } });
-      const body = await packTarGz(await collectFiles(path.join(dir, 'dist')));
-      const res = await fetch(`${registry.url}/r/publish/vanilla-card/2.0.0`, {
-        method: 'PUT',
-        headers: { Authorization: `Bearer ${registry.token}` },
-        body: body as Uint8Array<ArrayBuffer>,
-      });
+      const res = await publishDir(registry, path.join(dir, 'dist'));
       expect(res.status, await res.clone().text()).toBe(201);
       const render = await (await fetch(`${registry.url}/r/component/vanilla-card/2?version=3.1.4`)).json();
       expect(render.data).toEqual({ text: 'valid 3', secret: 'SERVER_ONLY_MARKER', size: 's' });

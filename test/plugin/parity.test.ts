@@ -4,8 +4,7 @@ import path from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import mikr0 from '../../dist/plugin/index.js';
-import { collectFiles, packTarGz } from '../../dist/cli/pack.js';
-import { startRegistry, type TestRegistry } from '../helpers.js';
+import { publishDir, startRegistry, type TestRegistry } from '../helpers.js';
 import { buildProject, writeProject } from './project.js';
 
 const files = {
@@ -45,8 +44,7 @@ beforeAll(async () => {
   dir = await writeProject(files);
   await buildProject(dir);
   registry = await startRegistry({ plugins: { rate: async (n: number) => n * 10 } });
-  const body = await packTarGz(await collectFiles(path.join(dir, 'dist')));
-  const res = await fetch(`${registry.url}/r/publish/parity/1.4.0`, { method: 'PUT', headers: { Authorization: `Bearer ${registry.token}` }, body: body as Uint8Array<ArrayBuffer> });
+  const res = await publishDir(registry, path.join(dir, 'dist'));
   expect(res.status, await res.clone().text()).toBe(201);
   dev = await createServer({ root: dir, configFile: false, logLevel: 'silent', server: { port: 0, host: '127.0.0.1', ws: false }, plugins: [mikr0()] });
   await dev.listen();

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collectFiles, packTarGz } from '../../dist/cli/pack.js';
-import { cli, root, startRegistry, tempDir, type TestRegistry } from '../helpers.js';
+import { cli, publishDir, root, startRegistry, tempDir, type TestRegistry } from '../helpers.js';
 import { launchBrowser } from '../browser/browser.js';
 import { startPageServer } from '../browser/page-server.js';
 
@@ -69,11 +68,7 @@ async function setUp(framework: string) {
   const built = JSON.parse(await fs.readFile(path.join(dir, 'dist', 'package.json'), 'utf8'));
   timings[framework] = { build: Date.now() - started, ...built.mikr0.sizes['template.js'] };
   expect(built.mikr0.parameters).toMatchObject({ name: { type: 'string', mandatory: true } });
-  const response = await fetch(`${registry.url}/r/publish/${name}/1.0.0`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${registry.token}` },
-    body: (await packTarGz(await collectFiles(path.join(dir, 'dist')))) as Uint8Array<ArrayBuffer>,
-  });
+  const response = await publishDir(registry, path.join(dir, 'dist'));
   expect(response.status, await response.text()).toBe(201);
   return name;
 }
