@@ -24,7 +24,7 @@ export interface LoadedConfig {
 const DEFAULT_NAMES = ['mikr0.config.js', 'mikr0.config.mjs', 'mikr0.config.ts', 'mikr0.config.mts'];
 const KNOWN_KEYS = new Set([
   'dataDir', 'database', 'storage', 'dependencies', 'root', 'plugins', 'auth', 'cors', 'publicUrl',
-  'limits', 'timeout', 'workers', 'cacheSize', 'memoryLimitMb', 'logger', 'port', 'host',
+  'limits', 'timeout', 'processes', 'workers', 'fetch', 'breaker', 'cacheSize', 'memoryLimitMb', 'logger', 'port', 'host',
 ]);
 
 export async function loadConfig(file: string | undefined, cwd = process.cwd()): Promise<LoadedConfig> {

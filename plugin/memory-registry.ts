@@ -27,7 +27,7 @@ export function createMemoryRegistry(
     error: (message: string) => vite.error(message, { timestamp: true }),
   };
   const ctx = createRegistryContext(
-    resolveOptions({ ...options, database: ':memory:', storage: memoryDriver(), workers: 1, logger }),
+    resolveOptions({ ...options, database: ':memory:', storage: memoryDriver(), logger }),
     overrides,
   );
   host.httpServer?.once('close', () => void ctx.close());

@@ -1,6 +1,7 @@
 /** Small request/response helpers shared by the middlewares. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, createError, toEnvelope, type Mikr0Error } from '../runtime/core/errors.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../runtime/core/json-limits.js';
 
 export type Req = IncomingMessage & { originalUrl?: string; route?: string };
 export type Res = ServerResponse;
@@ -58,12 +59,15 @@ function tooLarge(limit: number) {
   });
 }
 
-/** Reads and parses a JSON body; malformed JSON is a 400 that says so. */
+/** Reads and parses a JSON body; malformed or too deeply nested JSON is a 400 that says so. */
 export async function readJson(req: Req, limit: number): Promise<unknown> {
   const body = await readBody(req, limit);
   if (body.length === 0) throw badRequest('The request body is empty: send JSON');
+  const text = body.toString('utf8');
+  // Before parsing: a value nested deeper than this overflows the stack of whatever recurses on it later.
+  if (jsonDepthExceeds(text)) throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (error: any) {
     throw badRequest(`The request body is not valid JSON: ${error.message}`);
   }

@@ -39,9 +39,10 @@ export function createMetrics() {
         '# HELP mikr0_module_cache_misses_total Renders and actions that had to load and compile server code.',
         '# TYPE mikr0_module_cache_misses_total counter',
         `mikr0_module_cache_misses_total ${sandbox.moduleCacheMisses}`,
-        '# HELP mikr0_sandbox_restarts_total Sandbox workers replaced after a stuck or crashed job.',
+        '# HELP mikr0_sandbox_restarts_total Sandbox processes replaced after a crash, a memory kill or a stuck job.',
         '# TYPE mikr0_sandbox_restarts_total counter',
-        `mikr0_sandbox_restarts_total ${sandbox.workerRestarts}`,
+        `mikr0_sandbox_restarts_total ${sandbox.processRestarts}`,
+        ...componentCounters(sandbox),
         '# HELP mikr0_components Components in the registry.',
         '# TYPE mikr0_components gauge',
         `mikr0_components ${components}`,
@@ -49,6 +50,22 @@ export function createMetrics() {
       return lines.join('\n') + '\n';
     },
   };
+}
+
+const COUNTERS = [
+  ['timeouts', 'mikr0_sandbox_timeouts_total', 'Loaders and actions stopped at the timeout, by component version.'],
+  ['crashes', 'mikr0_sandbox_crashes_total', 'Sandbox processes a component version crashed.'],
+  ['memoryKills', 'mikr0_sandbox_memory_kills_total', 'Runs stopped for going over the sandbox memory limit, by component version.'],
+  ['cutoffs', 'mikr0_sandbox_cutoffs_total', 'Times a component version was cut off after repeated failures.'],
+] as const;
+
+function componentCounters(sandbox: SandboxStats): string[] {
+  const entries = Object.entries(sandbox.components);
+  return COUNTERS.flatMap(([field, name, help]) => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} counter`,
+    ...entries.filter(([, c]) => c[field] > 0).map(([key, c]) => `${name}{component=${JSON.stringify(key)}} ${c[field]}`),
+  ]);
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,6 +1,8 @@
 /** registry-lite options: typed and defaulted once, misuse reported before anything starts. */
 import path from 'node:path';
 import type { Logger } from '../runtime/core/sandbox/index.js';
+import type { BreakerOptions } from '../runtime/core/sandbox/breaker.js';
+import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/core/sandbox/fetch-policy.js';
 import type { StorageDriver } from './storage/types.js';
 import type { AuthOptions } from './auth.js';
 
@@ -28,12 +30,22 @@ export interface RegistryOptions {
   limits?: Partial<Limits>;
   /** Loader/action timeout in ms (default 5000). */
   timeout?: number;
-  /** Sandbox worker threads (default cores - 1). */
+  /** Sandbox processes (default: the number of cores, at least 2, at most 4). */
+  processes?: number;
+  /** @deprecated the old name of `processes`. */
   workers?: number;
-  /** Compiled components kept per sandbox worker (default 200). */
+  /** Compiled components kept per sandbox process (default 200). */
   cacheSize?: number;
-  /** Heap limit of each sandbox worker in MB (default 256). */
+  /** Memory budget of each sandbox process in MB, JS heap plus ArrayBuffers (default 256). */
   memoryLimitMb?: number;
+  /**
+   * Where `fetch` in server code may go. Default: public hosts only (never loopback, private
+   * or link-local addresses), 5 s, 5 MB. `{ allow: ['api.example.com', '*.corp.example', '10.1.0.0/16'] }`
+   * lists the only hosts allowed; `false` turns fetch off.
+   */
+  fetch?: FetchPolicyOptions | false;
+  /** When a version that keeps timing out or crashing is cut off (default: 3 failures in 60 s → 30 s). */
+  breaker?: BreakerOptions;
   logger?: Logger;
 }
 
@@ -48,6 +60,8 @@ export interface Limits {
   maxJsonBytes: number;
   /** Components in one batch request (default 100). */
   maxBatch: number;
+  /** A loader's or action's result as JSON (default 10 MB). */
+  maxResultBytes: number;
 }
 
 export type ResolvedOptions = ReturnType<typeof resolveOptions>;
@@ -60,6 +74,7 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     maxFiles: 1000,
     maxJsonBytes: 1024 * 1024,
     maxBatch: 100,
+    maxResultBytes: 10 * 1024 * 1024,
   };
   for (const [key, value] of Object.entries(options.limits ?? {})) if (value !== undefined) limits[key as keyof Limits] = value;
   for (const [key, value] of Object.entries(limits)) {
@@ -100,9 +115,17 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     ui: options.ui ?? true,
     limits,
     timeout: options.timeout ?? 5000,
-    workers: options.workers,
+    processes: options.processes ?? options.workers,
+    // Checked now, so a bad allow entry stops the start with a message naming it.
+    fetch: checkFetch(options.fetch),
+    breaker: options.breaker,
     cacheSize: options.cacheSize,
     memoryLimitMb: options.memoryLimitMb,
     logger: options.logger ?? console,
   };
+}
+
+function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyOptions | false | undefined {
+  resolveFetchPolicy(fetch);
+  return fetch;
 }

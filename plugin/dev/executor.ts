@@ -7,6 +7,7 @@
 import type { ComponentDefinition } from '../../runtime/core/component.js';
 import { executionError, failureInfo, timeoutError } from '../../runtime/core/execution-error.js';
 import type { Executor, ExecuteJob, ExecuteResult } from '../../runtime/core/render.js';
+import { strictStringify } from '../../runtime/core/sandbox/serialize.js';
 
 export interface DevExecutorOptions {
   /** The component's definition as the module runner has it now. */
@@ -58,7 +59,8 @@ async function execute(definition: ComponentDefinition, job: ExecuteJob, plugins
     if (typeof action !== 'function') throw Object.assign(new Error(`Unknown action "${job.action}"`), { code: 'UNKNOWN_ACTION' });
     result = await action(job.input, { headers: job.headers, plugins: plugins as any });
   }
-  const data = JSON.stringify(result === undefined ? null : result);
+  // The sandbox's serialiser, so a result the registry would refuse fails here too, with the same message.
+  const data = strictStringify(result);
   const html = job.kind === 'loader' && definition.render ? String(await definition.render(JSON.parse(data))) : undefined;
   return { data, html };
 }

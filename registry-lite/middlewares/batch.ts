@@ -1,4 +1,4 @@
-import { badRequest, normalizeError, toEnvelope } from '../../runtime/core/errors.js';
+import { badRequest, createError, normalizeError, toEnvelope } from '../../runtime/core/errors.js';
 import type { RawParameters } from '../../runtime/core/parameters.js';
 import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, readJson, sendJsonText, type Next, type Req, type Res } from '../http.js';
@@ -33,11 +33,13 @@ export function batchMiddleware(ctx: RegistryContext) {
           try {
             const record = ctx.resolve(item.name, item.version ?? '');
             const payload = await ctx.core.render(ctx.target(record, req), { ...shared, ...item.parameters }, req.headers);
+            // Spliced as text, so only a payload the render core built may go in.
+            if (typeof payload !== 'string') {
+              throw createError({ status: 500, code: 'INTERNAL_ERROR', message: `Rendering ${item.name} produced no payload` });
+            }
             return `{"status":200,"response":${payload}}`;
           } catch (error) {
-            const normal = normalizeError(error);
-            if (normal.status >= 500) ctx.logger.error(`mikr0: batch render of ${item.name} failed: ${normal.message}`);
-            return `{"status":${normal.status},"response":${JSON.stringify(toEnvelope(normal))}}`;
+            return itemError(item.name, error);
           }
         }),
       );
@@ -48,6 +50,20 @@ export function batchMiddleware(ctx: RegistryContext) {
       ctx.metrics.renderDuration((performance.now() - start) / 1000);
     }
   };
+
+  /** One failed item; it never fails the batch, whatever was thrown. */
+  function itemError(name: string, error: unknown): string {
+    const normal = normalizeError(error);
+    const status = Number.isInteger(normal.status) ? normal.status : 500;
+    if (status >= 500) ctx.logger.error(`mikr0: batch render of ${name} failed: ${normal.message}`);
+    try {
+      return `{"status":${status},"response":${JSON.stringify(toEnvelope(normal))}}`;
+    } catch {
+      // Details a component attached to its error that JSON cannot hold (a cycle, a BigInt).
+      const plain = createError({ status: 500, code: 'INTERNAL_ERROR', message: `Rendering ${name} failed` });
+      return `{"status":500,"response":${JSON.stringify(toEnvelope(plain))}}`;
+    }
+  }
 
   function validate(body: unknown, max: number): BatchItem[] {
     if (!isObject(body) || !Array.isArray(body.components)) throw badRequest(`The batch body needs a "components" array: ${usage}`);

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'BAD_GATEWAY'
   | 'UNAVAILABLE'
+  | 'SUSPENDED'
   | 'NETWORK_ERROR'
   | 'INTERNAL_ERROR';
 

@@ -1,6 +1,7 @@
 import { inflateRawSync } from 'node:zlib';
 import type { ErrorDetail } from './errors.js';
 import { badRequest, validationError } from './errors.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from './json-limits.js';
 import type { ParameterDefinition, ParametersSchema } from './component.js';
 
 /** Raw parameters: strings from a query string, or typed values from JSON (batch, `d`). */
@@ -28,10 +29,10 @@ export function parseParameters(schema: ParametersSchema | undefined, raw: RawPa
     }
     const value = coerce(definition, given);
     if (value === undefined) {
-      details.push({ path: key, message: `"${key}" must be a ${definition.type}, got ${JSON.stringify(given)}` });
+      details.push({ path: key, message: `"${key}" must be a ${definition.type}, got ${show(given)}` });
     } else if (definition.enum && !definition.enum.includes(value as never)) {
       const allowed = definition.enum.map((v) => JSON.stringify(v)).join(', ');
-      details.push({ path: key, message: `"${key}" must be one of ${allowed}, got ${JSON.stringify(given)}` });
+      details.push({ path: key, message: `"${key}" must be one of ${allowed}, got ${show(given)}` });
     } else {
       result[key] = value;
     }
@@ -41,6 +42,16 @@ export function parseParameters(schema: ParametersSchema | undefined, raw: RawPa
     throw validationError(`Invalid parameters: ${names}`, details);
   }
   return result;
+}
+
+/**
+ * How an error message quotes a given value. Objects and arrays are only named: they
+ * come from request JSON, and stringifying them would echo (and recurse through) all of it.
+ */
+function show(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return JSON.stringify(value) ?? String(value);
 }
 
 function coerce(definition: ParameterDefinition, value: unknown): unknown {
@@ -83,6 +94,7 @@ export function decodeCompressedParameters(encoded: string): RawParameters {
     const reason = error?.code === 'ERR_BUFFER_TOO_LARGE' ? 'inflates to more than 1 MB' : 'is not deflate-raw data';
     throw badRequest(`Parameter "d" ${reason}: ${fix}`);
   }
+  if (jsonDepthExceeds(json)) throw badRequest(`Parameter "d" nests deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(json);

@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ParametersSchema, RequestHeaders } from './component.js';
-import { badRequest } from './errors.js';
+import { badRequest, createError } from './errors.js';
 import { parseParameters, type RawParameters } from './parameters.js';
 
 export interface ExecuteJob {
@@ -68,9 +68,11 @@ export function createRenderCore(executor: Executor): RenderCore {
         parameters,
         headers: loaderHeaders(headers),
       });
+      checkData(data, `Loader of ${target.name}@${target.version}`);
       // The data is already JSON text: splice it in rather than parse and stringify again.
       let payload = `{"name":${JSON.stringify(target.name)},"version":${JSON.stringify(target.version)},"src":${JSON.stringify(target.src)},"data":${data}`;
-      if (html !== undefined) payload += `,"html":${JSON.stringify(html)}`;
+      // String(): JSON.stringify of anything else may answer undefined, which would be spliced in too.
+      if (html !== undefined) payload += `,"html":${JSON.stringify(String(html))}`;
       if (target.css?.length) payload += `,"css":${JSON.stringify(target.css)}`;
       return payload + '}';
     },
@@ -93,7 +95,18 @@ export function createRenderCore(executor: Executor): RenderCore {
         input,
         headers: loaderHeaders(headers),
       });
+      checkData(data, `Action "${action}" of ${target.name}@${target.version}`);
       return `{"data":${data}}`;
     },
   };
+}
+
+/**
+ * The executor promises JSON text. Only its type is checked (re-parsing would cost every
+ * render); a missing result, which would otherwise be spliced in as `undefined`, is the
+ * executor's failure, not the component's.
+ */
+function checkData(data: unknown, what: string) {
+  if (typeof data === 'string' && data !== '') return;
+  throw createError({ status: 500, code: 'INTERNAL_ERROR', message: `${what} produced no JSON data` });
 }

@@ -44,6 +44,8 @@ beforeAll(async () => {
   registry = await startRegistry({
     timeout: 400,
     dependencies: ['crypto'],
+    // The registry's own address: loopback, refused unless listed.
+    fetch: { allow: ['127.0.0.1'] },
     plugins: {
       getUser: async (id: number) => ({ id, name: 'Ann' }),
       double: (n: number) => n * 2,

@@ -3,32 +3,81 @@
  *
  * `sandboxBootstrap` is never called in the host: its source text is evaluated in the
  * context, so it must be self-contained (no imports, no closures over module scope).
- * It builds the context's globals from the context's own intrinsics and talks to the host
- * through the single function `host`, which it keeps in a closure the component cannot
- * reach. The host only ever hands back primitives (or an allow-listed module), so the
- * component never holds a host object whose `constructor.constructor` would be the host's
- * `Function` — the classic vm escape.
+ * It locks what V8 and Node would otherwise hand host objects through, builds the context's
+ * globals from the context's own intrinsics (with globals.ts), and talks to the host only
+ * through the single function `host`, kept in a closure the component cannot reach. Every
+ * answer of the host is a primitive (or an allow-listed module); a host error thrown while
+ * bridging (a stack overflow inside a host function, say) is replaced by one of this realm.
+ *
+ * The host never calls into the context directly: it queues tasks (primitives) and runs the
+ * entry script, which calls the entry function installed here under `entryKey`. Entries are
+ * the only way component code runs, so every run — jobs, timers, fetch answers, and the
+ * microtasks they queue (the context's own queue, `microtaskMode: 'afterEvaluate'`) — is
+ * under the host's timeout.
  *
  * Intrinsics are captured up front so a component that patches `Promise.prototype.then`,
  * `JSON` or `Function.prototype.call` cannot intercept what the bootstrap does later.
  */
-export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unknown) {
+export interface BootstrapParts {
+  globals: (bridge: unknown, parts: unknown) => Record<string, unknown>;
+  encoding: unknown;
+  url: unknown;
+  events: unknown;
+  stringify: (value: unknown) => string;
+}
+
+export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => any, entryKey: string, parts: BootstrapParts, maxResultBytes: number) {
   'use strict';
   const g = globalThis as any;
-  const { parse, stringify } = JSON;
+  const { parse } = JSON;
   const apply = Reflect.apply;
+  const { defineProperty, freeze, hasOwn, keys } = Object;
   const OriginalPromise = Promise;
   const then = Promise.prototype.then;
   const resolve = (v: unknown) => apply(OriginalPromise.resolve, OriginalPromise, [v]) as Promise<unknown>;
   const OriginalError = Error;
-  const freeze = Object.freeze;
-  const hasOwn = Object.hasOwn;
+  const OriginalMap = Map;
+  const mapGet = Map.prototype.get;
+  const mapSet = Map.prototype.set;
+  const mapDelete = Map.prototype.delete;
+  const strictStringify = parts.stringify;
+  const symbolFor = Symbol.for;
 
+  /** The only way to the host. A host-realm error never reaches component code. */
+  const callHost = (...args: unknown[]): any => {
+    try {
+      return apply(host, undefined, args);
+    } catch {
+      throw new OriginalError('The sandbox bridge failed');
+    }
+  };
+
+  // Node formats stack traces with `globalThis.Error.prepareStackTrace` of the error's realm,
+  // handing it CallSite objects of the host's realm. Nobody here may install one.
+  defineProperty(OriginalError, 'prepareStackTrace', { value: undefined, writable: false, configurable: false, enumerable: false });
+  defineProperty(g, 'Error', { value: OriginalError, writable: false, configurable: false, enumerable: false });
+  // Atomics.wait blocks the thread where no timeout reaches; wasm compiles code.
+  for (const name of ['Atomics', 'SharedArrayBuffer', 'WebAssembly']) delete g[name];
+
+  /** Host callbacks waiting in this context: timers, scheduled tasks, fetch and plugin answers. */
+  const pending = new OriginalMap<number, { fn: (...args: unknown[]) => void; repeat: boolean }>();
+  let nextId = 0;
+  const later = (fn: (...args: unknown[]) => void, repeat = false) => {
+    const id = ++nextId;
+    apply(mapSet, pending, [id, { fn, repeat }]);
+    return id;
+  };
+
+  const report = (what: string, error: unknown) => {
+    try {
+      callHost('log', 'error', `${what}: ${format(error)}`);
+    } catch {}
+  };
   const format = (value: unknown): string => {
     if (typeof value === 'string') return value;
     if (value instanceof OriginalError) return value.stack || String(value);
     try {
-      const json = stringify(value);
+      const json = strictStringify(value);
       return json === undefined ? String(value) : json;
     } catch {
       return String(value);
@@ -39,56 +88,66 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     (...args: unknown[]) => {
       let text = '';
       for (let i = 0; i < args.length; i++) text += (i ? ' ' : '') + format(args[i]);
-      host('log', level, text);
+      callHost('log', level, text);
     };
-  g.console = freeze({ log: log('info'), info: log('info'), debug: log('debug'), warn: log('warn'), error: log('error') });
+  const console = freeze({ log: log('info'), info: log('info'), debug: log('debug'), warn: log('warn'), error: log('error') });
 
   // Timers: the host keeps the real handles; the component sees numbers.
-  g.setTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-    host('timer', () => apply(fn, undefined, args), Number(ms) || 0, false);
-  g.setInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-    host('timer', () => apply(fn, undefined, args), Number(ms) || 0, true);
-  g.clearTimeout = g.clearInterval = (id: unknown) => {
-    if (typeof id === 'number') host('clearTimer', id);
+  const timer = (repeat: boolean) => (fn: unknown, ms?: number, ...args: unknown[]) => {
+    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be a function');
+    const id = later(() => apply(fn, undefined, args), repeat);
+    callHost('timer', id, Number(ms) || 0, repeat);
+    return id;
   };
-  g.queueMicrotask = (fn: () => void) => {
-    apply(then, resolve(undefined), [fn]);
+  const clearTimer = (id: unknown) => {
+    if (typeof id !== 'number') return;
+    apply(mapDelete, pending, [id]);
+    callHost('clearTimer', id);
   };
-  g.global = g;
-  g.process = freeze({
-    env: freeze({ NODE_ENV: 'production' }),
-    nextTick: (fn: (...a: unknown[]) => void, ...args: unknown[]) => g.queueMicrotask(() => apply(fn, undefined, args)),
-  });
+  const schedule = (fn: () => void) => void callHost('schedule', later(fn));
 
-  /** Calls the host asynchronously; the host answers with a JSON string or an error message. */
+  /** Calls the host asynchronously; it answers later with a task `call(id, ok, text)`. */
   const call = (op: string, ...args: unknown[]) =>
-    new OriginalPromise<unknown>((ok, fail) => {
-      host(
-        op,
-        ...args,
-        (json: string) => ok(json === undefined ? undefined : parse(json)),
-        (message: string) => fail(new OriginalError(message)),
-      );
+    new OriginalPromise<string>((ok, fail) => {
+      const id = later((success: unknown, text: unknown) => (success ? ok(text as string) : fail(new OriginalError(String(text)))));
+      callHost(op, id, ...args);
     });
+
+  const standard = parts.globals(
+    {
+      parseUrl: (input: string, base: string | undefined) => String(callHost('url', String(input), base === undefined ? undefined : String(base))),
+      schedule,
+      delay: (fn: () => void, ms: number) => void timer(false)(fn, ms),
+    },
+    { encoding: parts.encoding, url: parts.url, events: parts.events },
+  );
 
   // A small fetch: text bodies in and out, so no host Response object crosses over.
-  g.fetch = (input: unknown, init?: { method?: string; headers?: Record<string, string>; body?: unknown }) => {
-    const request = stringify({
-      url: String(input),
-      method: init?.method,
-      headers: init?.headers,
-      body: init?.body === undefined ? undefined : String(init.body),
+  const fetch = (input: unknown, init?: { method?: string; headers?: Record<string, string>; body?: unknown }) => {
+    let headers: Record<string, string> | undefined;
+    if (init?.headers) {
+      headers = {};
+      const given: any = init.headers;
+      if (typeof given.forEach === 'function' && typeof given.get === 'function') given.forEach((v: unknown, k: unknown) => (headers![String(k)] = String(v)));
+      else for (const key of keys(given)) headers[key] = String(given[key]);
+    }
+    const request = strictStringify({
+      url: input && typeof input === 'object' && 'href' in (input as any) ? String((input as any).href) : String(input),
+      method: init?.method === undefined ? undefined : String(init.method),
+      headers,
+      body: init?.body === undefined || init.body === null ? undefined : String(init.body),
     });
     return apply(then, call('fetch', request), [
-      (r: { status: number; statusText: string; url: string; headers: [string, string][]; body: string }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of r.headers) headers[k] = v;
+      (text: string) => {
+        const r = parse(text) as { status: number; statusText: string; url: string; headers: [string, string][]; body: string };
+        const map: Record<string, string> = {};
+        for (const [k, v] of r.headers) map[k] = v;
         return freeze({
           ok: r.status >= 200 && r.status < 300,
           status: r.status,
           statusText: r.statusText,
           url: r.url,
-          headers: freeze({ get: (name: string) => headers[String(name).toLowerCase()] ?? null }),
+          headers: freeze({ get: (name: string) => map[String(name).toLowerCase()] ?? null, has: (name: string) => String(name).toLowerCase() in map }),
           text: async () => r.body,
           json: async () => parse(r.body),
         });
@@ -96,8 +155,27 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     ]);
   };
 
+  const globals: Record<string, unknown> = {
+    ...standard,
+    console,
+    fetch,
+    setTimeout: timer(false),
+    setInterval: timer(true),
+    setImmediate: (fn: unknown, ...args: unknown[]) => timer(false)(fn, 0, ...args),
+    clearTimeout: clearTimer,
+    clearInterval: clearTimer,
+    clearImmediate: clearTimer,
+    process: freeze({
+      env: freeze({ NODE_ENV: 'production' }),
+      nextTick: (fn: (...a: unknown[]) => void, ...args: unknown[]) => apply(then, resolve(undefined), [() => apply(fn, undefined, args)]),
+    }),
+  };
+  for (const key of keys(globals)) defineProperty(g, key, { value: globals[key], writable: true, configurable: true, enumerable: false });
+  g.global = g;
+  if (callHost('testEscape') === true) g.__mikr0TestProcess = callHost('testProcess');
+
   const requireModule = (id: unknown) => {
-    const result = host('require', String(id));
+    const result = callHost('require', String(id));
     if (typeof result === 'string') {
       const error: any = new OriginalError(result);
       error.code = 'DEPENDENCY_NOT_ALLOWED';
@@ -106,13 +184,16 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     return result;
   };
 
+  let pluginsProxy: unknown;
   const makePlugins = (names: string[]) => {
     const available: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-    for (const name of names) available[name] = (...args: unknown[]) => call('plugin', name, stringify(args));
+    for (const name of names) {
+      available[name] = (...args: unknown[]) => apply(then, call('plugin', name, strictStringify(args)), [(text: string) => (text === '' ? undefined : parse(text))]);
+    }
     return new Proxy(freeze(available), {
       get(target, key) {
         if (typeof key !== 'string' || key === 'then') return undefined;
-        if (key in target) return target[key];
+        if (hasOwn(target, key)) return target[key];
         const error: any = new OriginalError(
           `This registry does not provide the plugin "${key}". Add it to the registry's \`plugins\` option or stop using it in the component.`,
         );
@@ -122,24 +203,29 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     });
   };
 
-  let pluginsProxy: unknown;
-
-  /** Runs the module function compiled by the host; returns what it exports. */
-  const init = (moduleFunction: Function, filename: string) => {
+  let definition: any;
+  const init = () => {
+    const moduleFunction = callHost('moduleFunction');
     const module = { exports: {} as any };
-    apply(moduleFunction, module.exports, [module.exports, requireModule, module, filename, '/']);
+    apply(moduleFunction, module.exports, [module.exports, requireModule, module, callHost('filename'), '/']);
     const exported = module.exports;
-    const definition = exported && exported.__esModule && exported.default ? exported.default : exported.default ?? exported;
-    if (!definition || typeof definition !== 'object') {
+    const found = exported && exported.__esModule && exported.default ? exported.default : exported.default ?? exported;
+    if (!found || typeof found !== 'object') {
       throw new OriginalError('server.cjs must export the component definition (module.exports = { loader, actions })');
     }
-    return definition;
+    definition = found;
   };
 
   const describe = (error: any) => {
-    const brand = error && error[Symbol.for('mikr0.error')] === true;
-    return stringify({
-      message: error && typeof error.message === 'string' ? error.message : String(error),
+    const brand = error && error[symbolFor('mikr0.error')] === true;
+    let message: string;
+    try {
+      message = error && typeof error.message === 'string' ? error.message : String(error);
+    } catch {
+      message = 'a value that cannot be shown';
+    }
+    return strictStringify({
+      message,
       stack: error && typeof error.stack === 'string' ? error.stack : undefined,
       code: error && typeof error.code === 'string' ? error.code : undefined,
       status: brand && typeof error.status === 'number' ? error.status : undefined,
@@ -147,34 +233,40 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
     });
   };
 
-  /**
-   * Runs the loader (then `render`) or one action. `done(error, dataJson, html)` is the
-   * host's and is only ever called with primitives.
-   */
-  const invoke = (
-    definition: any,
-    kind: 'loader' | 'action',
-    action: string,
-    argsJson: string,
-    pluginNames: string[],
-    done: (error: string | null, data?: string, html?: string) => void,
-  ) => {
-    let settled = false;
-    const finish = (error: string | null, data?: string, html?: string) => {
-      if (settled) return;
-      settled = true;
-      done(error, data, html);
-    };
+  const finish = (id: number, error: unknown, data?: string, html?: string, load = false) => {
+    let info: string;
+    try {
+      info = error === null ? '' : describe(error);
+    } catch {
+      info = '{"message":"server code threw a value that cannot be described"}';
+    }
+    callHost('done', id, info, data, html, load);
+  };
+
+  const serialise = (value: unknown) => {
+    const json = strictStringify(value);
+    if (json.length > maxResultBytes) {
+      throw new OriginalError(`the result is ${Math.round(json.length / 1024)} kB of JSON, more than the ${Math.round(maxResultBytes / 1024)} kB a result may be`);
+    }
+    return json;
+  };
+
+  /** Runs the loader (then `render`) or one action of job `id`. */
+  const run = (id: number, kind: string, action: string, argsJson: string, pluginNames: string[]) => {
+    if (definition === undefined) {
+      try {
+        init();
+      } catch (error) {
+        return finish(id, error, undefined, undefined, true);
+      }
+    }
     try {
       const args = parse(argsJson);
       const plugins = pluginsProxy ?? (pluginsProxy = makePlugins(pluginNames));
       let work: unknown;
       if (kind === 'loader') {
         const loader = definition.loader;
-        work =
-          typeof loader === 'function'
-            ? loader({ parameters: args.parameters, headers: args.headers, plugins })
-            : undefined;
+        work = typeof loader === 'function' ? loader({ parameters: args.parameters, headers: args.headers, plugins }) : undefined;
       } else {
         const actions = definition.actions;
         const fn = actions && hasOwn(actions, action) ? actions[action] : undefined;
@@ -188,26 +280,52 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => unkno
       apply(then, resolve(work), [
         (data: unknown) => {
           try {
-            const json = stringify(data === undefined ? null : data);
+            const json = serialise(data);
             if (kind === 'loader' && typeof definition.render === 'function') {
               apply(then, resolve(definition.render(parse(json))), [
-                (html: unknown) => finish(null, json, String(html)),
-                (error: unknown) => finish(describe(error)),
+                (html: unknown) => {
+                  if (typeof html !== 'string') finish(id, new OriginalError(`render() must return a string of HTML, got ${html === null ? 'null' : typeof html}`));
+                  else finish(id, null, json, html);
+                },
+                (error: unknown) => finish(id, error),
               ]);
             } else {
-              finish(null, json);
+              finish(id, null, json);
             }
           } catch (error) {
-            // Data that JSON cannot hold (a cycle, a BigInt) or a render() that throws at once.
-            finish(describe(error));
+            finish(id, error);
           }
         },
-        (error: unknown) => finish(describe(error)),
+        (error: unknown) => finish(id, error),
       ]);
     } catch (error) {
-      finish(describe(error));
+      finish(id, error);
     }
   };
 
-  return freeze({ init, invoke });
+  /** The entry: runs every task the host queued for this context, in order. */
+  const enter = () => {
+    const tasks = parse(callHost('take')) as any[];
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i];
+      const op = task[0];
+      if (op === 'run') {
+        callHost('begin', task[1]);
+        run(task[1], task[2], task[3], task[4], task[5]);
+      } else if (op === 'call') {
+        const entry = apply(mapGet, pending, [task[1]]);
+        if (!entry) continue;
+        if (!entry.repeat) apply(mapDelete, pending, [task[1]]);
+        callHost('begin', task[2]);
+        try {
+          apply(entry.fn, undefined, [task[3], task[4]]);
+        } catch (error) {
+          report('a callback of server code threw', error);
+        }
+      } else if (op === 'drop') {
+        for (const id of task[1]) apply(mapDelete, pending, [id]);
+      }
+    }
+  };
+  defineProperty(g, entryKey, { value: enter, writable: false, configurable: false, enumerable: false });
 }

@@ -1,15 +1,27 @@
 /**
- * The sandbox pool: runs published server code in worker threads, each component in its
- * own vm context. The main thread keeps every job's deadline; a job that overruns gets a
- * 504 and, when its worker no longer answers (a synchronous endless loop), that worker is
- * terminated and replaced — renders that were queued behind it run again on the new one.
+ * The sandbox pool: runs published server code in sandbox processes (process.ts), each
+ * component version in its own vm context there. The pool keeps every job's deadline and
+ * keeps components apart:
+ *
+ * - each version has a home process, so a component that hogs its process (a long
+ *   synchronous render) holds up only itself; others whose home is busy move elsewhere;
+ * - a process that dies (out of memory, a crash) or stops answering takes only its culprit
+ *   with it: when jobs of several versions were in flight, each version's renders run again
+ *   in a fresh process of their own, and the one that kills that process too is to blame;
+ * - a version that keeps timing out or crashing is cut off for a cool-down (breaker.ts);
+ * - a process over its memory budget (resident memory, checked here too) is replaced.
  */
-import { Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { LRUCache } from 'lru-cache';
 import { createError, type Mikr0Error } from '../errors.js';
 import { executionError, timeoutError, type FailureInfo } from '../execution-error.js';
 import type { Executor, ExecuteJob, ExecuteResult } from '../render.js';
-import { createOutbox, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.js';
+import { createBreaker, type BreakerOptions } from './breaker.js';
+import { resolveFetchPolicy, type FetchPolicyOptions } from './fetch-policy.js';
+import { createOutbox, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
+import { spawnSandboxProcess } from './spawn.js';
 
 export interface Logger {
   info(message: string): void;
@@ -28,19 +40,38 @@ export interface SandboxOptions {
   plugins?: Record<string, (...args: any[]) => unknown>;
   /** Milliseconds a loader or action may take (default 5000). */
   timeout?: number;
-  /** Worker threads (default: cores - 1, at least 1, at most 4). */
+  /** Sandbox processes (default: the number of cores, at least 2, at most 4). */
+  processes?: number;
+  /** @deprecated the old name of `processes`. */
   workers?: number;
-  /** Compiled components kept per worker (default 200). */
+  /** Compiled components kept per process (default 200). */
   cacheSize?: number;
-  /** Heap limit of each worker in MB (default 256). */
+  /** Memory budget of each sandbox process in MB: JS heap plus ArrayBuffers (default 256). */
   memoryLimitMb?: number;
+  /** Largest loader/action result in bytes of JSON (default 10 MB). */
+  maxResultBytes?: number;
+  /** Where `fetch` in server code may go (default: public hosts only); `false` turns it off. */
+  fetch?: FetchPolicyOptions | false;
+  /** When a version that keeps failing is cut off. */
+  breaker?: BreakerOptions;
   logger?: Logger;
+  /** Test-only: hands component code the real `process`, to prove the process boundary holds. */
+  dangerouslyExposeProcessForTests?: boolean;
+}
+
+export interface ComponentCounters {
+  timeouts: number;
+  crashes: number;
+  memoryKills: number;
+  cutoffs: number;
 }
 
 export interface SandboxStats {
   moduleCacheHits: number;
   moduleCacheMisses: number;
-  workerRestarts: number;
+  processRestarts: number;
+  /** Per `name@version`, only for versions that failed at least once. */
+  components: Record<string, ComponentCounters>;
 }
 
 export interface Sandbox extends Executor {
@@ -48,9 +79,12 @@ export interface Sandbox extends Executor {
   close(): Promise<void>;
 }
 
+type RunMessage = Extract<ToProcess, { t: 'run' }>;
+
 interface Job {
   id: number;
-  message: Extract<ToWorker, { t: 'run' }>;
+  key: string;
+  message: RunMessage;
   resolve: (result: ExecuteResult) => void;
   reject: (error: Mikr0Error) => void;
   timer: NodeJS.Timeout;
@@ -58,156 +92,285 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
-  send: (message: ToWorker) => void;
+  child: ChildProcess;
+  send: (message: ToProcess) => void;
   jobs: Map<number, Job>;
-  pings: Map<number, () => void>;
-  closing: boolean;
+  lastHeard: number;
+  /** Versions whose home this is. */
+  homes: number;
+  /** The version that last held this process for long, and until when that counts. */
+  hog?: { key: string; until: number };
+  /** Set when the pool ends the process on purpose (and why, when it is a failure). */
+  ending?: string;
+  /** A process of its own for the suspects of one version after a crash. */
+  probation: boolean;
+  watch: NodeJS.Timeout;
 }
 
-const PING_GRACE_MS = 300;
+/** No message for this long while jobs run: the process is held by some component's code. */
+const BUSY_MS = 100;
+const PAGE_SIZE = 4096;
 
 export function createSandbox(options: SandboxOptions): Sandbox {
   const timeout = options.timeout ?? 5000;
   const plugins = options.plugins ?? {};
   const logger = options.logger ?? console;
-  const workerOptions: WorkerOptions = {
+  const memoryLimitMb = options.memoryLimitMb ?? 256;
+  const processOptions: ProcessOptions = {
     dependencies: options.dependencies ?? [],
     root: options.root ?? process.cwd(),
     plugins: Object.keys(plugins),
     cacheSize: options.cacheSize ?? 200,
+    timeout,
+    memoryLimitMb,
+    maxResultBytes: options.maxResultBytes ?? 10 * 1024 * 1024,
+    fetch: resolveFetchPolicy(options.fetch),
+    exposeProcess: options.dangerouslyExposeProcessForTests === true,
   };
-  const size = Math.max(1, options.workers ?? Math.min(4, os.availableParallelism() - 1));
-  const stats: SandboxStats = { moduleCacheHits: 0, moduleCacheMisses: 0, workerRestarts: 0 };
+  // Resident memory beyond the budget: the process baseline and V8's own overhead.
+  const rssLimit = (memoryLimitMb * 1.25 + 128) * 1024 * 1024;
+  const size = Math.max(2, options.processes ?? options.workers ?? Math.min(4, os.availableParallelism()));
+  const breaker = createBreaker(options.breaker);
+  const stats = { moduleCacheHits: 0, moduleCacheMisses: 0, processRestarts: 0 };
+  const counters = new Map<string, ComponentCounters>();
+  const homes = new LRUCache<string, Slot>({ max: 10_000 });
+  const codeCache = new LRUCache<string, string>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (v) => v.length || 1 });
   const slots: Slot[] = [];
+  let spare: Slot | undefined;
+  const probations = new Set<Slot>();
   let nextId = 0;
   let closed = false;
 
-  function spawn(): Slot {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: workerOptions,
-      resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitMb ?? 256 },
-    });
-    const slot: Slot = { worker, send: createOutbox((batch) => worker.postMessage(batch)), jobs: new Map(), pings: new Map(), closing: false };
-    worker.on('message', (batch: FromWorker[]) => {
+  function spawn(probation = false): Slot {
+    const child = spawnSandboxProcess(processOptions);
+    const slot: Slot = {
+      child,
+      send: createOutbox((batch) => {
+        if (child.connected) child.send(batch);
+      }),
+      jobs: new Map(),
+      lastHeard: performance.now(),
+      homes: 0,
+      probation,
+      watch: setInterval(() => checkResident(slot), 250).unref(),
+    };
+    if (probation) probations.add(slot);
+    child.on('message', (batch: FromProcess[]) => {
+      slot.lastHeard = performance.now();
       for (const message of batch) onMessage(slot, message);
     });
-    worker.on('error', (error) => logger.error(`mikr0 sandbox worker failed: ${error.stack ?? error}`));
-    worker.on('exit', (code) => onExit(slot, code));
+    child.on('error', (error) => logger.error(`mikr0 sandbox: a sandbox process failed: ${error.message}`));
+    child.on('exit', (code, signal) => onExit(slot, code, signal));
     return slot;
   }
 
-  function post(slot: Slot, message: ToWorker) {
-    slot.send(message);
+  /** Resident memory, read from /proc where there is one (Linux); elsewhere the process checks itself. */
+  function checkResident(slot: Slot) {
+    if (slot.ending || slot.child.pid === undefined) return;
+    let pages: number;
+    try {
+      pages = Number(readFileSync(`/proc/${slot.child.pid}/statm`, 'utf8').split(' ')[1]);
+    } catch {
+      return clearInterval(slot.watch);
+    }
+    if (pages * PAGE_SIZE > rssLimit) end(slot, `went over the sandbox memory limit (${memoryLimitMb} MB)`);
   }
 
-  function onMessage(slot: Slot, message: FromWorker) {
+  function end(slot: Slot, reason?: string) {
+    if (slot.ending !== undefined) return;
+    slot.ending = reason ?? '';
+    clearInterval(slot.watch);
+    slot.child.kill('SIGKILL');
+  }
+
+  function ensurePool() {
+    while (slots.length < size) slots.push(spawn());
+    if (!spare) spare = spawn();
+  }
+
+  /** A live process for the pool, from the spare when there is one. */
+  function fresh(): Slot {
+    const slot = spare ?? spawn();
+    spare = undefined;
+    if (!closed) setImmediate(() => !closed && !spare && (spare = spawn()));
+    return slot;
+  }
+
+  function count(key: string, field: keyof ComponentCounters) {
+    let entry = counters.get(key);
+    if (!entry) counters.set(key, (entry = { timeouts: 0, crashes: 0, memoryKills: 0, cutoffs: 0 }));
+    entry[field]++;
+  }
+
+  function failed(key: string, field: 'timeouts' | 'crashes' | 'memoryKills', reason: string) {
+    count(key, field);
+    if (breaker.failure(key, reason)) {
+      count(key, 'cutoffs');
+      logger.warn(`mikr0 sandbox: ${key} is cut off for a while after repeated failures (last: ${reason})`);
+    }
+  }
+
+  function settle(slot: Slot, job: Job) {
+    slot.jobs.delete(job.id);
+    clearTimeout(job.timer);
+    if (slot.probation && slot.jobs.size === 0) end(slot);
+  }
+
+  function onMessage(slot: Slot, message: FromProcess) {
     switch (message.t) {
       case 'done': {
         const job = slot.jobs.get(message.id);
         if (!job) return;
-        slot.jobs.delete(message.id);
-        clearTimeout(job.timer);
+        settle(slot, job);
         if (message.hit) stats.moduleCacheHits++;
         else stats.moduleCacheMisses++;
-        if (message.error === undefined) job.resolve({ data: message.data, html: message.html });
-        else job.reject(toError(job.message, message.error, message.load === true));
-        return;
+        if (message.error === undefined) {
+          breaker.success(job.key);
+          return job.resolve({ data: message.data, html: message.html });
+        }
+        const info = JSON.parse(message.error) as FailureInfo;
+        if (message.fault === 'timeout') {
+          failed(job.key, 'timeouts', 'timeout');
+          return job.reject(timeoutError(job.message, timeout));
+        }
+        if (message.fault === 'memory') {
+          failed(job.key, 'memoryKills', 'memory limit');
+          return job.reject(crashError(job, info.message));
+        }
+        return job.reject(executionError(job.message, info, message.load === true, (text) => logger.error(text)));
       }
       case 'source':
-        options.loadSource(message.name, message.version).then(
-          (code) => post(slot, { t: 'source', id: message.id, code }),
-          (error) => post(slot, { t: 'source', id: message.id, error: String(error?.message ?? error) }),
+        loadSource(message.name, message.version).then(
+          (code) => slot.send({ t: 'source', key: message.key, code, cache: codeCache.get(message.key) }),
+          (error) => slot.send({ t: 'source', key: message.key, error: String(error?.message ?? error) }),
         );
+        return;
+      case 'cache':
+        codeCache.set(message.key, message.data);
         return;
       case 'plugin':
         callPlugin(message.name, message.args).then(
-          (value) => post(slot, { t: 'plugin', id: message.id, value }),
-          (error) => post(slot, { t: 'plugin', id: message.id, error: String(error?.message ?? error) }),
+          (value) => slot.send({ t: 'plugin', id: message.id, value }),
+          (error) => slot.send({ t: 'plugin', id: message.id, error: String(error?.message ?? error) }),
         );
         return;
       case 'log':
         (message.level === 'error' ? logger.error : message.level === 'warn' ? logger.warn : logger.info)(message.text);
         return;
-      case 'pong':
-        slot.pings.get(message.id)?.();
-        slot.pings.delete(message.id);
+      case 'slow':
+        slot.hog = { key: message.key, until: performance.now() + 5000 };
+        return;
+      case 'beat':
         return;
     }
   }
 
-  async function callPlugin(name: string, argsJson: string): Promise<string | undefined> {
+  function loadSource(name: string, version: string) {
+    return options.loadSource(name, version);
+  }
+
+  async function callPlugin(name: string, argsJson: string): Promise<string> {
     const plugin = plugins[name];
     if (typeof plugin !== 'function') throw new Error(`This registry does not provide the plugin "${name}"`);
     const result = await plugin(...(JSON.parse(argsJson) as unknown[]));
-    return result === undefined ? undefined : JSON.stringify(result);
+    return result === undefined ? '' : JSON.stringify(result);
   }
 
-  /** A worker that does not answer a ping in time is stuck in synchronous code. */
-  function checkResponsive(slot: Slot) {
-    if (slot.closing || slot.pings.size) return;
-    const id = nextId++;
-    const stuck = setTimeout(() => {
-      slot.pings.delete(id);
-      replace(slot);
-    }, PING_GRACE_MS);
-    slot.pings.set(id, () => clearTimeout(stuck));
-    post(slot, { t: 'ping', id });
+  function crashError(job: Job, why: string): Mikr0Error {
+    const { name, version, kind } = job.message;
+    return createError({ status: 500, code: kind === 'loader' ? 'LOADER_ERROR' : 'ACTION_ERROR', message: `Server code of ${name}@${version} ${why}` });
   }
 
-  function replace(slot: Slot) {
-    if (slot.closing || closed) return;
-    slot.closing = true;
-    stats.workerRestarts++;
-    logger.warn('mikr0 sandbox: a worker stopped answering (server code stuck in a loop?); restarting it');
+  function onExit(slot: Slot, code: number | null, signal: string | null) {
+    clearInterval(slot.watch);
+    probations.delete(slot);
     const index = slots.indexOf(slot);
-    const fresh = spawn();
-    slots[index] = fresh;
-    for (const job of slot.jobs.values()) requeue(job, fresh);
+    if (index >= 0 && !closed) {
+      slots[index] = fresh();
+      slots[index].homes = 0;
+    }
+    if (slot === spare) spare = undefined;
+    const jobs = [...slot.jobs.values()];
     slot.jobs.clear();
-    void slot.worker.terminate();
-  }
-
-  /** Jobs caught on a dead worker: a render is safe to run again once; an action is not. */
-  function requeue(job: Job, target: Slot) {
-    if (job.message.kind === 'loader' && !job.retried) {
-      job.retried = true;
-      target.jobs.set(job.id, job);
-      post(target, job.message);
+    if (closed || (slot.ending === '' && jobs.length === 0)) return;
+    stats.processRestarts++;
+    const why =
+      slot.ending ||
+      (code === 70 || signal === 'SIGABRT' || code === 134
+        ? `ran out of memory and crashed its sandbox (limit ${memoryLimitMb} MB)`
+        : `crashed its sandbox (exit ${signal ?? code})`);
+    const memory = /memory/.test(why);
+    logger.error(`mikr0 sandbox: a sandbox process ended (${why}); ${jobs.length} job(s) were in flight`);
+    const byKey = new Map<string, Job[]>();
+    for (const job of jobs) byKey.set(job.key, [...(byKey.get(job.key) ?? []), job]);
+    if (byKey.size === 1 || slot.probation) {
+      // One version in flight: it is the culprit.
+      for (const [key, group] of byKey) {
+        failed(key, memory ? 'memoryKills' : 'crashes', memory ? 'memory limit' : 'crash');
+        for (const job of group) clearTimeout(job.timer), job.reject(crashError(job, why));
+      }
       return;
     }
-    clearTimeout(job.timer);
-    job.reject(
-      createError({ status: 503, code: 'UNAVAILABLE', message: 'The sandbox restarted while this request was running; retry it' }),
-    );
-  }
-
-  function onExit(slot: Slot, code: number) {
-    if (slot.closing || closed) return;
-    logger.error(`mikr0 sandbox: a worker exited (code ${code}, out of memory?); restarting it`);
-    slot.closing = true;
-    stats.workerRestarts++;
-    const fresh = spawn();
-    slots[slots.indexOf(slot)] = fresh;
-    for (const job of slot.jobs.values()) {
-      clearTimeout(job.timer);
-      job.reject(
-        createError({ status: 500, code: job.message.kind === 'loader' ? 'LOADER_ERROR' : 'ACTION_ERROR', message: `Server code of ${job.message.name}@${job.message.version} crashed its sandbox (memory limit exceeded?)` }),
-      );
+    // Several versions: each runs again alone; the one that kills its own process is to blame.
+    for (const group of byKey.values()) {
+      const retry = group.filter((job) => job.message.kind === 'loader' && !job.retried);
+      for (const job of group) {
+        if (retry.includes(job)) continue;
+        clearTimeout(job.timer);
+        job.reject(createError({ status: 503, code: 'UNAVAILABLE', message: 'The sandbox running this request was restarted because of another component; retry it', headers: { 'Retry-After': '1' } }));
+      }
+      if (retry.length === 0) continue;
+      const probation = spawn(true);
+      for (const job of retry) {
+        job.retried = true;
+        probation.jobs.set(job.id, job);
+        probation.send(job.message);
+      }
     }
   }
 
-  function pick(): Slot {
-    let best = slots[0];
-    for (const slot of slots) if (slot.jobs.size < best.jobs.size) best = slot;
-    return best;
+  function busy(slot: Slot, now: number) {
+    return slot.jobs.size > 0 && now - slot.lastHeard > BUSY_MS;
+  }
+
+  function holds(slot: Slot, key: string) {
+    for (const job of slot.jobs.values()) if (job.key === key) return true;
+    return false;
+  }
+
+  /** The version's home, unless another component holds it up; then the least loaded free process. */
+  function pick(key: string): Slot {
+    const now = performance.now();
+    const home = homes.get(key);
+    if (home && slots.includes(home)) {
+      if (!busy(home, now)) return home;
+      const hog = home.hog && home.hog.until > now ? home.hog.key : undefined;
+      // A version with work on its busy home may be the one holding it: it stays there.
+      if (hog === key || (hog === undefined && holds(home, key))) return home;
+    }
+    let best: Slot | undefined;
+    for (const slot of slots) {
+      if (slot === home) continue;
+      const free = !busy(slot, now);
+      if (!best || (free && busy(best, now)) || (free === !busy(best, now) && slot.jobs.size * 1000 + slot.homes < best.jobs.size * 1000 + best.homes)) {
+        best = slot;
+      }
+    }
+    const chosen = best ?? home ?? slots[0];
+    if (home && home !== chosen) home.homes--;
+    if (home !== chosen) chosen.homes++;
+    homes.set(key, chosen);
+    return chosen;
   }
 
   function run(job: ExecuteJob): Promise<ExecuteResult> {
     if (closed) return Promise.reject(createError({ status: 503, code: 'UNAVAILABLE', message: 'The registry is shutting down' }));
-    if (slots.length === 0) for (let i = 0; i < size; i++) slots.push(spawn());
+    const key = `${job.name}@${job.version}`;
+    const refused = breaker.check(key);
+    if (refused) return Promise.reject(refused);
+    ensurePool();
     const id = nextId++;
-    const message: Extract<ToWorker, { t: 'run' }> = {
+    const message: RunMessage = {
       t: 'run',
       id,
       name: job.name,
@@ -217,35 +380,57 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       args: JSON.stringify({ parameters: job.parameters, headers: job.headers, input: job.input }),
     };
     return new Promise((resolve, reject) => {
-      const slot = pick();
-      const entry: Job = { id, message, resolve, reject, retried: false, timer: undefined as unknown as NodeJS.Timeout };
-      entry.timer = setTimeout(() => {
-        for (const s of slots) if (s.jobs.delete(id)) checkResponsive(s);
-        reject(timeoutError(job, timeout));
-      }, timeout);
+      const slot = pick(key);
+      const entry: Job = { id, key, message, resolve, reject, retried: false, timer: undefined as unknown as NodeJS.Timeout };
+      entry.timer = setTimeout(() => overdue(entry), timeout);
       slot.jobs.set(id, entry);
-      post(slot, message);
+      slot.send(message);
     });
   }
 
-  function toError(message: Extract<ToWorker, { t: 'run' }>, info: string, load: boolean): Mikr0Error {
-    return executionError(message, JSON.parse(info) as FailureInfo, load, (text) => logger.error(text));
+  /** The deadline passed: 504 now. A process that has said nothing for that long is stuck: replace it. */
+  function overdue(job: Job) {
+    const slot = [...slots, ...(spare ? [spare] : [])].find((s) => s.jobs.has(job.id)) ?? findProbation(job);
+    failed(job.key, 'timeouts', 'timeout');
+    job.reject(timeoutError(job.message, timeout));
+    if (!slot) return;
+    slot.jobs.delete(job.id);
+    slot.send({ t: 'cancel', id: job.id });
+    if (performance.now() - slot.lastHeard > timeout) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
+    else if (slot.probation && slot.jobs.size === 0) end(slot);
   }
+
+  function findProbation(job: Job): Slot | undefined {
+    for (const slot of probations) if (slot.jobs.has(job.id)) return slot;
+    return undefined;
+  }
+
+  if (!closed) ensurePool();
 
   return {
     run,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, components: Object.fromEntries([...counters].map(([key, value]) => [key, { ...value }])) }),
     async close() {
       closed = true;
-      const all = slots.splice(0);
+      const all = [...slots.splice(0), ...(spare ? [spare] : []), ...probations];
+      spare = undefined;
       for (const slot of all) {
-        slot.closing = true;
         for (const job of slot.jobs.values()) {
           clearTimeout(job.timer);
           job.reject(createError({ status: 503, code: 'UNAVAILABLE', message: 'The registry is shutting down' }));
         }
+        slot.jobs.clear();
       }
-      await Promise.all(all.map((slot) => slot.worker.terminate()));
+      await Promise.all(
+        all.map(
+          (slot) =>
+            new Promise<void>((done) => {
+              if (slot.child.exitCode !== null || slot.child.signalCode !== null) return done();
+              slot.child.once('exit', () => done());
+              end(slot);
+            }),
+        ),
+      );
     },
   };
 }

@@ -1,33 +1,51 @@
-/** Messages between the main thread (sandbox pool) and a sandbox worker. */
+/** Messages between the registry (the sandbox pool) and a sandbox process. */
+import type { ResolvedFetchPolicy } from './fetch-policy.js';
 
-export interface WorkerOptions {
+export interface ProcessOptions {
   /** Allow-listed packages and Node built-ins, or `true` for any (trusted code only). */
   dependencies: string[] | true;
   /** Folder whose node_modules allow-listed packages are resolved from. */
   root: string;
   /** Names of the plugins the registry provides. */
   plugins: string[];
-  /** How many compiled components a worker keeps. */
+  /** How many compiled components a process keeps. */
   cacheSize: number;
+  /** Milliseconds one run of server code may take before it is stopped. */
+  timeout: number;
+  /** Memory budget of the process in MB: JS heap plus ArrayBuffers and other off-heap memory. */
+  memoryLimitMb: number;
+  /** Largest loader/action result, as JSON bytes. */
+  maxResultBytes: number;
+  fetch: ResolvedFetchPolicy;
+  /** Test-only: component code gets the real `process` as `__mikr0TestProcess`. */
+  exposeProcess: boolean;
 }
 
-export type ToWorker =
-  | { t: 'run'; id: number; name: string; version: string; kind: 'loader' | 'action'; action?: string; args: string }
-  | { t: 'source'; id: number; code?: string; error?: string }
-  | { t: 'plugin'; id: number; value?: string; error?: string }
-  | { t: 'ping'; id: number };
+export type Kind = 'loader' | 'action';
 
-export type FromWorker =
+export type ToProcess =
+  | { t: 'run'; id: number; name: string; version: string; kind: Kind; action?: string; args: string }
+  | { t: 'source'; key: string; code?: string; cache?: string; error?: string }
+  | { t: 'plugin'; id: number; value?: string; error?: string }
+  | { t: 'cancel'; id: number };
+
+/** Why a job failed in the process itself (not in component code). */
+export type Fault = 'timeout' | 'memory' | 'broken';
+
+export type FromProcess =
   | { t: 'done'; id: number; hit: boolean; data: string; html?: string; error?: undefined }
-  | { t: 'done'; id: number; hit: boolean; error: string; load?: boolean }
-  | { t: 'source'; id: number; name: string; version: string }
+  | { t: 'done'; id: number; hit: boolean; error: string; load?: boolean; fault?: Fault }
+  | { t: 'source'; key: string; name: string; version: string }
+  | { t: 'cache'; key: string; data: string }
   | { t: 'plugin'; id: number; name: string; args: string }
   | { t: 'log'; level: string; text: string }
-  | { t: 'pong'; id: number };
+  /** A run of `key`'s code held the process for `ms` (it blocked its neighbours meanwhile). */
+  | { t: 'slow'; key: string; ms: number }
+  | { t: 'beat' };
 
 /**
- * Messages are sent in batches, one postMessage per turn of the event loop: under load that
- * turns many structured-clone round trips into a few (postMessage dominated the profile).
+ * Messages are sent in batches, one send per turn of the event loop: under load that turns
+ * many IPC round trips into a few.
  */
 export function createOutbox<T>(send: (batch: T[]) => void): (message: T) => void {
   let queue: T[] = [];

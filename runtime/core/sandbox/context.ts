@@ -1,0 +1,269 @@
+/**
+ * One component version in its own vm context, as a sandbox process runs it: the host side of
+ * bootstrap.ts. Component code only ever runs inside an *entry* — one `runInContext` with a
+ * timeout, which covers the context's own microtask queue — so a synchronous loop, an endless
+ * promise chain or a spinning timer is stopped in place, without killing the process.
+ *
+ * Work belongs to the job that started it: timers, intervals, scheduled tasks and fetches
+ * made while a job's code runs die with that job (`end`).
+ */
+import vm from 'node:vm';
+import { sandboxBootstrap } from './bootstrap.js';
+import { contextGlobals } from './globals.js';
+import { contextEncoding } from './globals-encoding.js';
+import { contextUrl } from './globals-url.js';
+import { contextEvents } from './globals-events.js';
+import { strictStringify } from './serialize.js';
+
+export interface ContextHost {
+  label: string;
+  code: string;
+  cachedData?: Buffer;
+  /** Milliseconds one entry may run (the job timeout). */
+  timeout: number;
+  maxResultBytes: number;
+  pluginNames: string[];
+  require(specifier: string): unknown;
+  fetch(requestJson: string): Promise<string>;
+  plugin(name: string, argsJson: string): Promise<string>;
+  log(level: string, text: string): void;
+  /** A job settled: `info` is '' on success, else the failure as JSON. */
+  done(job: number, info: string, data: string | undefined, html: string | undefined, load: boolean): void;
+  /** An entry ran for `ms` milliseconds (the process checks its memory after long ones). */
+  entered(ms: number): void;
+  /** An entry was stopped (timeout) or failed in the host; the context is no longer usable. */
+  broken(reason: "timeout" | "failure", job: number | undefined, error: any): void;
+  /** Test-only: hand component code the real `process` (proves the process boundary holds). */
+  exposeProcess?: boolean;
+}
+
+export interface ComponentContext {
+  run(job: number, kind: string, action: string, argsJson: string): void;
+  /** Stops everything job `job` left behind (timers, intervals, fetches). */
+  end(job: number): void;
+  /** Jobs queued or running here. */
+  jobs(): number[];
+  /** V8's code cache for the compiled server code, once it has run. */
+  codeCache(): Buffer | undefined;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+// Evaluated once per context; kept as text so each context compiles its own copy.
+const sources = {
+  bootstrap: `(${sandboxBootstrap})`,
+  globals: `(${contextGlobals})`,
+  encoding: `(${contextEncoding})`,
+  url: `(${contextUrl})`,
+  events: `(${contextEvents})`,
+  stringify: `(${strictStringify})`,
+};
+const scripts = Object.fromEntries(Object.entries(sources).map(([key, source]) => [key, new vm.Script(source, { filename: `mikr0:${key}` })]));
+const ENTRY_KEY = `__mikr0_enter_${Math.random().toString(36).slice(2)}`;
+const entryScript = new vm.Script(`${ENTRY_KEY}()`, { filename: 'mikr0:entry' });
+const URL_FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
+
+function parseUrl(input: string, base: string | undefined): string {
+  try {
+    const url = new URL(input, base);
+    const record: Record<string, string> = {};
+    for (const field of URL_FIELDS) record[field] = url[field];
+    return JSON.stringify(record);
+  } catch (error: any) {
+    return '!' + String(error?.message ?? error);
+  }
+}
+
+export function createComponentContext(host: ContextHost): ComponentContext {
+  const context = vm.createContext(Object.create(null), {
+    name: host.label,
+    codeGeneration: { strings: false, wasm: false },
+    microtaskMode: 'afterEvaluate',
+  });
+  const ContextError = vm.runInContext('Error', context) as ErrorConstructor;
+  const filename = `mikr0://${host.label}/server.cjs`;
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${host.code}\n})`;
+  let inbox: unknown[][] = [];
+  let scheduled = false;
+  let disposed = false;
+  let current: number | undefined;
+  let cache: Buffer | undefined;
+  let ran = false;
+  /** Jobs in this context and what they own: host timer handles and callback ids. */
+  const jobs = new Map<number, Set<number>>();
+  const handles = new Map<number, NodeJS.Timeout>();
+  const owner = new Map<number, number | undefined>();
+
+  const script = new vm.Script(wrapped, {
+    filename,
+    cachedData: host.cachedData,
+    // import() is refused with an error of the context's realm (Node's own would be the host's).
+    importModuleDynamically: (() => {
+      schedule();
+      throw new ContextError('import() is not available in server code: bundle the module into server.cjs');
+    }) as any,
+  });
+  const moduleFunction = script.runInContext(context);
+
+  function own(id: number) {
+    owner.set(id, current);
+    if (current !== undefined) jobs.get(current)?.add(id);
+  }
+
+  function queue(task: unknown[]) {
+    inbox.push(task);
+    schedule();
+  }
+
+  function schedule() {
+    if (scheduled || disposed) return;
+    scheduled = true;
+    setImmediate(enter);
+  }
+
+  /** Settles a host callback: queued as a task so it runs inside an entry. */
+  function answer(id: number, ok: boolean, text: string) {
+    if (disposed || !owner.has(id)) return;
+    const job = owner.get(id);
+    owner.delete(id);
+    if (job !== undefined) jobs.get(job)?.delete(id);
+    queue(['call', id, job ?? null, ok, text]);
+  }
+
+  function bridge(op: string, ...args: any[]): unknown {
+    switch (op) {
+      case 'take': {
+        const tasks = inbox;
+        inbox = [];
+        return JSON.stringify(tasks);
+      }
+      case 'begin':
+        current = typeof args[0] === 'number' ? args[0] : undefined;
+        return undefined;
+      case 'done': {
+        const [job, info, data, html, load] = args;
+        if (!jobs.has(job)) return undefined;
+        host.done(job, String(info), data === undefined ? undefined : String(data), html === undefined ? undefined : String(html), load === true);
+        if (info === '' && !ran) {
+          ran = true;
+          cache = script.createCachedData();
+        }
+        return undefined;
+      }
+      case 'log':
+        host.log(String(args[0]), `[${host.label}] ${String(args[1])}`);
+        return undefined;
+      case 'require':
+        return host.require(String(args[0]));
+      case 'moduleFunction':
+        return moduleFunction;
+      case 'filename':
+        return filename;
+      case 'url':
+        return parseUrl(String(args[0]), args[1] === undefined ? undefined : String(args[1]));
+      case 'timer': {
+        const [id, ms, repeat] = args as [number, number, boolean];
+        const fire = () => {
+          if (!repeat) handles.delete(id);
+          const entry = owner.get(id);
+          if (!repeat) answer(id, true, '');
+          else queue(['call', id, entry ?? null, true, '']);
+        };
+        own(id);
+        handles.set(id, repeat ? setInterval(fire, Math.max(1, ms)) : setTimeout(fire, ms));
+        return undefined;
+      }
+      case 'clearTimer': {
+        const handle = handles.get(args[0]);
+        if (handle) clearTimeout(handle), handles.delete(args[0]), owner.delete(args[0]);
+        return undefined;
+      }
+      case 'schedule': {
+        const id = args[0] as number;
+        own(id);
+        setImmediate(() => answer(id, true, ''));
+        return undefined;
+      }
+      case 'fetch': {
+        const id = args[0] as number;
+        own(id);
+        host.fetch(String(args[1])).then(
+          (text) => answer(id, true, text),
+          (error) => answer(id, false, String(error?.message ?? error)),
+        );
+        return undefined;
+      }
+      case 'plugin': {
+        const id = args[0] as number;
+        own(id);
+        host.plugin(String(args[1]), String(args[2])).then(
+          (text) => answer(id, true, text),
+          (error) => answer(id, false, String(error?.message ?? error)),
+        );
+        return undefined;
+      }
+      case 'testEscape':
+        return host.exposeProcess === true;
+      case 'testProcess':
+        return host.exposeProcess === true ? process : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  function enter() {
+    scheduled = false;
+    if (disposed || inbox.length === 0) return;
+    const started = performance.now();
+    try {
+      entryScript.runInContext(context, { timeout: host.timeout });
+    } catch (error: any) {
+      const job = current;
+      current = undefined;
+      dispose();
+      host.broken(error?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' ? 'timeout' : 'failure', job, error);
+      return;
+    }
+    current = undefined;
+    host.entered(performance.now() - started);
+  }
+
+  const run = (key: keyof typeof sources) => scripts[key].runInContext(context);
+  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), encoding: run('encoding'), url: run('url'), events: run('events'), stringify: run('stringify') }, host.maxResultBytes);
+
+  function end(job: number) {
+    const owned = jobs.get(job);
+    if (!owned) return;
+    jobs.delete(job);
+    if (owned.size === 0) return;
+    for (const id of owned) {
+      const handle = handles.get(id);
+      if (handle) clearTimeout(handle), handles.delete(id);
+      owner.delete(id);
+    }
+    inbox.push(['drop', [...owned]]);
+  }
+
+  function dispose() {
+    if (disposed) return;
+    disposed = true;
+    for (const handle of handles.values()) clearTimeout(handle);
+    handles.clear();
+    owner.clear();
+    inbox = [];
+  }
+
+  return {
+    run(job, kind, action, argsJson) {
+      jobs.set(job, new Set());
+      queue(['run', job, kind, action, argsJson, host.pluginNames]);
+    },
+    end,
+    jobs: () => [...jobs.keys()],
+    codeCache: () => cache,
+    dispose,
+    get disposed() {
+      return disposed;
+    },
+  };
+}

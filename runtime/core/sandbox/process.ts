@@ -1,0 +1,218 @@
+/**
+ * A sandbox process: started by the pool (index.ts) with the least rights Node gives (see
+ * spawn.ts), it compiles each component's `server.cjs` in its own vm context (context.ts)
+ * and runs loaders and actions on request. Nothing here trusts component code: a run that
+ * overstays is stopped in place; a component over the memory budget loses its context,
+ * and the process exits (the pool replaces it) only when memory cannot be won back.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { createComponentContext, type ComponentContext } from './context.js';
+import { createPolicyFetch } from './fetch-policy.js';
+import { createOutbox, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
+import { createRequireGuard } from './require.js';
+
+const options = JSON.parse(process.argv[2]) as ProcessOptions;
+const post = createOutbox<FromProcess>((batch) => process.send!(batch));
+const guardedRequire = createRequireGuard(options.dependencies, options.root);
+const policyFetch = createPolicyFetch(options.fetch);
+const memoryLimit = options.memoryLimitMb * 1024 * 1024;
+
+// A gc() for the host only: contexts created after the flag is cleared do not get one.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+v8.setFlagsFromString('--no-expose-gc');
+
+interface Entry {
+  key: string;
+  context?: ComponentContext;
+  /** Jobs waiting for the source. */
+  waiting: Extract<ToProcess, { t: 'run' }>[];
+  cacheSent: boolean;
+}
+
+/** Compiled components, least recently used first (a Map keeps insertion order). */
+const components = new Map<string, Entry>();
+/** Job id → component key and whether the module was already compiled. */
+const jobs = new Map<number, { key: string; hit: boolean }>();
+const pendingPlugins = new Map<number, { ok: (text: string) => void; fail: (error: Error) => void }>();
+let nextPluginId = 0;
+let lastMemoryCheck = 0;
+
+function finish(id: number, message: FromProcess) {
+  if (!jobs.delete(id)) return;
+  post(message);
+}
+
+function contextFor(entry: Entry, code: string, cache: Buffer | undefined): ComponentContext {
+  const key = entry.key;
+  return createComponentContext({
+    label: key,
+    code,
+    cachedData: cache,
+    timeout: options.timeout,
+    maxResultBytes: options.maxResultBytes,
+    pluginNames: options.plugins,
+    exposeProcess: options.exposeProcess,
+    require: guardedRequire,
+    fetch: (request) => policyFetch(JSON.parse(request)).then((response) => JSON.stringify(response)),
+    plugin: (name, args) =>
+      new Promise((ok, fail) => {
+        const id = nextPluginId++;
+        pendingPlugins.set(id, { ok, fail });
+        post({ t: 'plugin', id, name, args });
+      }),
+    log: (level, text) => post({ t: 'log', level, text }),
+    done(id, info, data, html, load) {
+      const job = jobs.get(id);
+      entry.context?.end(id);
+      if (!job) return;
+      if (info === '') finish(id, { t: 'done', id, hit: job.hit, data: data!, html });
+      else finish(id, { t: 'done', id, hit: job.hit, error: info, load });
+      if (load) drop(entry);
+      else if (!entry.cacheSent && info === '') sendCodeCache(entry);
+    },
+    entered(ms) {
+      if (ms > 50) post({ t: 'slow', key, ms: Math.round(ms) });
+      const now = performance.now();
+      if (ms > 5 || now - lastMemoryCheck > 20) checkMemory(entry, now);
+    },
+    broken(reason, _job, error: any) {
+      const message = reason === 'timeout' ? `ran longer than ${options.timeout} ms and was stopped` : `stopped: ${error?.message ?? error}`;
+      failAll(entry, reason === 'timeout' ? 'timeout' : 'broken', message);
+    },
+  });
+}
+
+function sendCodeCache(entry: Entry) {
+  const cache = entry.context?.codeCache();
+  if (!cache) return;
+  entry.cacheSent = true;
+  post({ t: 'cache', key: entry.key, data: cache.toString('base64') });
+}
+
+/** Every job of `entry` fails with `fault`; its context goes (it may hold a runaway chain). */
+function failAll(entry: Entry, fault: 'timeout' | 'memory' | 'broken', message: string) {
+  const ids = entry.context?.jobs() ?? [];
+  drop(entry);
+  const error = JSON.stringify({ message: `server code of ${entry.key} ${message}` });
+  for (const id of ids) {
+    const job = jobs.get(id);
+    if (job) finish(id, { t: 'done', id, hit: job.hit, error, fault });
+  }
+}
+
+function drop(entry: Entry) {
+  entry.context?.dispose();
+  if (components.get(entry.key) === entry) components.delete(entry.key);
+}
+
+function usedMemory() {
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
+/** Over budget: collect; still over → the component that just ran loses its context; still over → exit. */
+function checkMemory(entry: Entry, now: number) {
+  lastMemoryCheck = now;
+  if (usedMemory() <= memoryLimit) return;
+  gc();
+  if (usedMemory() <= memoryLimit) return;
+  failAll(entry, 'memory', `went over the sandbox memory limit (${options.memoryLimitMb} MB, ArrayBuffers included) and was stopped`);
+  gc();
+  if (usedMemory() > memoryLimit) process.exit(70);
+}
+
+function run(message: Extract<ToProcess, { t: 'run' }>) {
+  const key = `${message.name}@${message.version}`;
+  let entry = components.get(key);
+  const hit = entry?.context !== undefined;
+  jobs.set(message.id, { key, hit });
+  if (entry) {
+    // Most recently used goes last.
+    components.delete(key);
+    components.set(key, entry);
+  } else {
+    entry = { key, waiting: [], cacheSent: false };
+    components.set(key, entry);
+    post({ t: 'source', key, name: message.name, version: message.version });
+    evict();
+  }
+  if (entry.context) entry.context.run(message.id, message.kind, message.action ?? '', message.args);
+  else entry.waiting.push(message);
+}
+
+function evict() {
+  for (const [key, entry] of components) {
+    if (components.size <= options.cacheSize) return;
+    if (entry.context && entry.context.jobs().length === 0) {
+      entry.context.dispose();
+      components.delete(key);
+    }
+  }
+}
+
+function loaded(message: Extract<ToProcess, { t: 'source' }>) {
+  const entry = components.get(message.key);
+  if (!entry || entry.context) return;
+  const waiting = entry.waiting;
+  entry.waiting = [];
+  if (message.code === undefined) {
+    components.delete(message.key);
+    const error = JSON.stringify({ message: message.error ?? 'server code unavailable' });
+    for (const job of waiting) finish(job.id, { t: 'done', id: job.id, hit: false, error, load: true });
+    return;
+  }
+  try {
+    entry.context = contextFor(entry, message.code, message.cache ? Buffer.from(message.cache, 'base64') : undefined);
+  } catch (error: any) {
+    // A syntax error: V8 compiled it in this realm, but only its text leaves.
+    components.delete(message.key);
+    const info = JSON.stringify({ message: String(error?.message ?? error), stack: String(error?.stack ?? '') });
+    for (const job of waiting) finish(job.id, { t: 'done', id: job.id, hit: false, error: info, load: true });
+    return;
+  }
+  for (const job of waiting) entry.context.run(job.id, job.kind, job.action ?? '', job.args);
+}
+
+function handle(message: ToProcess) {
+  switch (message.t) {
+    case 'run':
+      return run(message);
+    case 'source':
+      return loaded(message);
+    case 'plugin': {
+      const pending = pendingPlugins.get(message.id);
+      pendingPlugins.delete(message.id);
+      if (message.error !== undefined) pending?.fail(new Error(message.error));
+      else pending?.ok(message.value ?? '');
+      return;
+    }
+    case 'cancel': {
+      const job = jobs.get(message.id);
+      if (!job) return;
+      jobs.delete(message.id);
+      components.get(job.key)?.context?.end(message.id);
+      return;
+    }
+  }
+}
+
+process.on('message', (batch: ToProcess[]) => {
+  for (const message of batch) handle(message);
+});
+// The registry went away: so do we.
+process.on('disconnect', () => process.exit(0));
+// A stray rejection or throw of server code must not take the process (and its neighbours) down.
+// Neither reads what it was given: a component's object would run its getters outside any entry.
+process.on('unhandledRejection', (reason) =>
+  post({ t: 'log', level: 'error', text: `unhandled rejection in server code${reason instanceof Error ? `: ${reason.stack}` : ''}` }),
+);
+process.on('uncaughtException', (error) =>
+  post({ t: 'log', level: 'error', text: `uncaught exception in the sandbox${error instanceof Error ? `: ${error.stack}` : ''}` }),
+);
+
+// While jobs run, a beat tells the pool this process is not stuck in one component's code.
+setInterval(() => {
+  if (jobs.size > 0) post({ t: 'beat' });
+}, 25);

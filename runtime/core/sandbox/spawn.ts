@@ -1,0 +1,45 @@
+/**
+ * How a sandbox process starts: with the least rights Node gives. No code generation from
+ * strings, the permission model on (file reads limited to the sandbox's own code and the
+ * allow-listed packages; no file writes, no child processes, no workers, no addons), a heap
+ * limit, and an empty environment (no registry credentials, no database URL, no NODE_OPTIONS).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProcessOptions } from './protocol.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const entry = path.join(here, 'process.js');
+// Node 20 calls it --experimental-permission; 22 and later --permission.
+const permissionFlag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+
+/** The folders a sandbox process may read: its own code, and the packages server code may require. */
+export function readablePaths(options: Pick<ProcessOptions, 'dependencies' | 'root'>): string[] {
+  const paths = [path.join(here, '*')];
+  const needsPackages = options.dependencies === true || options.dependencies.some((d) => !d.startsWith('node:'));
+  if (needsPackages) paths.push(path.join(path.resolve(options.root), 'node_modules', '*'));
+  return paths;
+}
+
+export function sandboxArgv(options: ProcessOptions): string[] {
+  return [
+    permissionFlag,
+    ...readablePaths(options).map((p) => `--allow-fs-read=${p}`),
+    '--disallow-code-generation-from-strings',
+    // Only so that import() in server code can be refused with an error of its own realm.
+    '--experimental-vm-modules',
+    '--disable-warning=ExperimentalWarning',
+    `--max-old-space-size=${options.memoryLimitMb}`,
+  ];
+}
+
+export function spawnSandboxProcess(options: ProcessOptions): ChildProcess {
+  return fork(entry, [JSON.stringify(options)], {
+    execArgv: sandboxArgv(options),
+    env: {},
+    // stderr stays the registry's: V8's own fatal messages (out of memory) land in its log.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'json',
+  });
+}
