@@ -46,6 +46,7 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
     processes: options.processes,
     fetch: options.fetch,
     breaker: options.breaker,
+    dangerouslyExposeProcessForTests: options.dangerouslyExposeProcessForTests,
     maxResultBytes: options.limits.maxResultBytes,
     cacheSize: options.cacheSize,
     memoryLimitMb: options.memoryLimitMb,

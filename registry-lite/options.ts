@@ -47,6 +47,8 @@ export interface RegistryOptions {
   /** When a version that keeps timing out or crashing is cut off (default: 3 failures in 60 s → 30 s). */
   breaker?: BreakerOptions;
   logger?: Logger;
+  /** Test-only: component code gets the real `process` (to prove the sandbox process has no rights). Never in production. */
+  dangerouslyExposeProcessForTests?: boolean;
 }
 
 export interface Limits {
@@ -119,6 +121,7 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     // Checked now, so a bad allow entry stops the start with a message naming it.
     fetch: checkFetch(options.fetch),
     breaker: options.breaker,
+    dangerouslyExposeProcessForTests: options.dangerouslyExposeProcessForTests === true,
     cacheSize: options.cacheSize,
     memoryLimitMb: options.memoryLimitMb,
     logger: options.logger ?? console,

@@ -85,6 +85,8 @@ export function createComponentContext(host: ContextHost): ComponentContext {
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${host.code}\n})`;
   let inbox: unknown[][] = [];
   let scheduled = false;
+  /** Run an entry even with no task: microtasks are waiting in the context's queue. */
+  let drain = false;
   let disposed = false;
   let current: number | undefined;
   let cache: Buffer | undefined;
@@ -99,6 +101,8 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     cachedData: host.cachedData,
     // import() is refused with an error of the context's realm (Node's own would be the host's).
     importModuleDynamically: (() => {
+      // The rejection settles in this context's own queue, which only an entry drains.
+      drain = true;
       schedule();
       throw new ContextError('import() is not available in server code: bundle the module into server.cjs');
     }) as any,
@@ -213,7 +217,8 @@ export function createComponentContext(host: ContextHost): ComponentContext {
 
   function enter() {
     scheduled = false;
-    if (disposed || inbox.length === 0) return;
+    if (disposed || (inbox.length === 0 && !drain)) return;
+    drain = false;
     const started = performance.now();
     try {
       entryScript.runInContext(context, { timeout: host.timeout });

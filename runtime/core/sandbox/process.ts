@@ -37,7 +37,6 @@ const components = new Map<string, Entry>();
 const jobs = new Map<number, { key: string; hit: boolean }>();
 const pendingPlugins = new Map<number, { ok: (text: string) => void; fail: (error: Error) => void }>();
 let nextPluginId = 0;
-let lastMemoryCheck = 0;
 
 function finish(id: number, message: FromProcess) {
   if (!jobs.delete(id)) return;
@@ -65,23 +64,35 @@ function contextFor(entry: Entry, code: string, cache: Buffer | undefined): Comp
     log: (level, text) => post({ t: 'log', level, text }),
     done(id, info, data, html, load) {
       const job = jobs.get(id);
-      entry.context?.end(id);
       if (!job) return;
-      if (info === '') finish(id, { t: 'done', id, hit: job.hit, data: data!, html });
-      else finish(id, { t: 'done', id, hit: job.hit, error: info, load });
-      if (load) drop(entry);
-      else if (!entry.cacheSent && info === '') sendCodeCache(entry);
+      // Held until the entry is over and its memory checked: a result bought by going over
+      // the limit is not delivered.
+      held.push({ entry, id, load, message: info === '' ? { t: 'done', id, hit: job.hit, data: data!, html } : { t: 'done', id, hit: job.hit, error: info, load } });
     },
     entered(ms) {
       if (ms > 50) post({ t: 'slow', key, ms: Math.round(ms) });
-      const now = performance.now();
-      if (ms > 5 || now - lastMemoryCheck > 20) checkMemory(entry, now);
+      if (overBudget()) failAll(entry, 'memory', `went over the sandbox memory limit (${options.memoryLimitMb} MB, ArrayBuffers included) and was stopped`);
+      release();
     },
     broken(reason, _job, error: any) {
+      release();
       const message = reason === 'timeout' ? `ran longer than ${options.timeout} ms and was stopped` : `stopped: ${error?.message ?? error}`;
       failAll(entry, reason === 'timeout' ? 'timeout' : 'broken', message);
     },
   });
+}
+
+/** Results of the entry that just ended, delivered after its memory check. */
+const held: { entry: Entry; id: number; load: boolean; message: FromProcess }[] = [];
+
+function release() {
+  for (const { entry, id, load, message } of held.splice(0)) {
+    if (!jobs.has(id)) continue;
+    entry.context?.end(id);
+    finish(id, message);
+    if (load) drop(entry);
+    else if (!entry.cacheSent && message.t === 'done' && message.error === undefined) sendCodeCache(entry);
+  }
 }
 
 function sendCodeCache(entry: Entry) {
@@ -112,15 +123,19 @@ function usedMemory() {
   return usage.heapUsed + usage.external;
 }
 
-/** Over budget: collect; still over → the component that just ran loses its context; still over → exit. */
-function checkMemory(entry: Entry, now: number) {
-  lastMemoryCheck = now;
-  if (usedMemory() <= memoryLimit) return;
+/** Over budget even after a collection. The component that just ran is taken to be the cause. */
+function overBudget(): boolean {
+  if (usedMemory() <= memoryLimit) return false;
   gc();
-  if (usedMemory() <= memoryLimit) return;
-  failAll(entry, 'memory', `went over the sandbox memory limit (${options.memoryLimitMb} MB, ArrayBuffers included) and was stopped`);
-  gc();
-  if (usedMemory() > memoryLimit) process.exit(70);
+  if (usedMemory() <= memoryLimit) return false;
+  // Once this stack has unwound nothing holds the dropped context: collect, and give up if that is not enough.
+  setImmediate(() => {
+    gc();
+    if (usedMemory() > memoryLimit) {
+      process.send!([{ t: 'log', level: 'error', text: 'sandbox process over its memory limit after dropping the culprit; exiting' }], () => process.exit(70));
+    }
+  });
+  return true;
 }
 
 function run(message: Extract<ToProcess, { t: 'run' }>) {
