@@ -35,6 +35,13 @@ export interface ContextHost {
   broken(reason: "timeout" | "failure", job: number | undefined, error: any): void;
   /** Test-only: hand component code the real `process` (proves the process boundary holds). */
   exposeProcess?: boolean;
+  /**
+   * Whose microtask queue the context's promises use. 'context' (the default, what the
+   * registry runs): its own, drained inside each entry, so the timeout covers them. 'host':
+   * the host's — for the dev server, where host code (Vite's module runner) and the context's
+   * code await each other's promises; an entry's timeout then covers its synchronous part only.
+   */
+  microtasks?: 'context' | 'host';
 }
 
 export interface ComponentContext {
@@ -45,6 +52,12 @@ export interface ComponentContext {
   jobs(): number[];
   /** V8's code cache for the compiled server code, once it has run. */
   codeCache(): Buffer | undefined;
+  /**
+   * Compiles `source` as a script of this context and returns what it evaluates to, outside
+   * any entry (no timeout). For the dev server: Vite's transformed modules, compiled here so
+   * they see the same globals as server.cjs. The registry does not use it.
+   */
+  evaluate(source: string, filename: string): unknown;
   dispose(): void;
   readonly disposed: boolean;
 }
@@ -78,7 +91,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
   const context = vm.createContext(Object.create(null), {
     name: host.label,
     codeGeneration: { strings: false, wasm: false },
-    microtaskMode: 'afterEvaluate',
+    ...(host.microtasks === 'host' ? {} : { microtaskMode: 'afterEvaluate' as const }),
   });
   const ContextError = vm.runInContext('Error', context) as ErrorConstructor;
   const filename = `mikr0://${host.label}/server.cjs`;
@@ -96,17 +109,14 @@ export function createComponentContext(host: ContextHost): ComponentContext {
   const handles = new Map<number, NodeJS.Timeout>();
   const owner = new Map<number, number | undefined>();
 
-  const script = new vm.Script(wrapped, {
-    filename,
-    cachedData: host.cachedData,
-    // import() is refused with an error of the context's realm (Node's own would be the host's).
-    importModuleDynamically: (() => {
-      // The rejection settles in this context's own queue, which only an entry drains.
-      drain = true;
-      schedule();
-      throw new ContextError('import() is not available in server code: bundle the module into server.cjs');
-    }) as any,
-  });
+  // import() is refused with an error of the context's realm (Node's own would be the host's).
+  const refuseImport = (() => {
+    // The rejection settles in this context's own queue, which only an entry drains.
+    drain = true;
+    schedule();
+    throw new ContextError('import() is not available in server code: bundle the module into server.cjs');
+  }) as any;
+  const script = new vm.Script(wrapped, { filename, cachedData: host.cachedData, importModuleDynamically: refuseImport });
   const moduleFunction = script.runInContext(context);
 
   function own(id: number) {
@@ -266,6 +276,10 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     end,
     jobs: () => [...jobs.keys()],
     codeCache: () => cache,
+    evaluate(source, name) {
+      if (disposed) throw new Error(`The sandbox context of ${host.label} was disposed`);
+      return new vm.Script(source, { filename: name, importModuleDynamically: refuseImport }).runInContext(context);
+    },
     dispose,
     get disposed() {
       return disposed;

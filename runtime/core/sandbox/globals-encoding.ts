@@ -26,10 +26,9 @@ export function contextEncoding(DOMException: new (message?: string, name?: stri
   'use strict';
   const apply = Reflect.apply;
   const { defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, setPrototypeOf } = Object;
-  const uncurry =
-    (fn: Function) =>
-    (self: unknown, ...args: unknown[]): any =>
-      apply(fn, self, args);
+  // uncurry(f)(self, ...args) is f.call(self, ...args) with the call captured now, so a later
+  // patch of Function.prototype.call is not seen (and no argument array is allocated).
+  const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const getter = (proto: object, key: PropertyKey) => uncurry(getOwnPropertyDescriptor(proto, key)!.get!);
 
   const fromCharCode = String.fromCharCode;
@@ -37,6 +36,7 @@ export function contextEncoding(DOMException: new (message?: string, name?: stri
   const OwnTypeError = TypeError;
   const OwnRangeError = RangeError;
   const U8 = Uint8Array;
+  const U16 = Uint16Array;
   const TypedArrayPrototype = getPrototypeOf(U8.prototype);
   const typedArrayName = getter(TypedArrayPrototype, Symbol.toStringTag);
   const typedArrayBuffer = getter(TypedArrayPrototype, 'buffer');
@@ -44,6 +44,7 @@ export function contextEncoding(DOMException: new (message?: string, name?: stri
   const typedArrayByteLength = getter(TypedArrayPrototype, 'byteLength');
   const typedArrayLength = getter(TypedArrayPrototype, 'length');
   const typedArraySlice = uncurry(TypedArrayPrototype.slice);
+  const typedArraySubarray = uncurry(TypedArrayPrototype.subarray);
   const dataViewBuffer = getter(DataView.prototype, 'buffer');
   const dataViewOffset = getter(DataView.prototype, 'byteOffset');
   const dataViewLength = getter(DataView.prototype, 'byteLength');
@@ -126,6 +127,7 @@ export function contextEncoding(DOMException: new (message?: string, name?: stri
   /**
    * The WHATWG UTF-8 decoder, resumable: `state` carries a sequence split across chunks.
    * Returns the decoded text; a malformed sequence becomes U+FFFD, or throws when `fatal`.
+   * The loop works on locals and writes the state back, since this is the hot path.
    */
   interface DecodeState {
     codePoint: number;
@@ -135,83 +137,113 @@ export function contextEncoding(DOMException: new (message?: string, name?: stri
     upper: number;
     bomSeen: boolean;
   }
-  const newState = (): DecodeState => setPrototypeOf(
-    { codePoint: 0, needed: 0, seen: 0, lower: 0x80, upper: 0xbf, bomSeen: false },
-    null,
-  );
+  const newState = (): DecodeState => ({ codePoint: 0, needed: 0, seen: 0, lower: 0x80, upper: 0xbf, bomSeen: false });
   const decodeUtf8 = (bytes: Uint8Array, state: DecodeState, flush: boolean, fatal: boolean, stripBOM: boolean) => {
-    const units = list();
+    const n = typedArrayLength(bytes);
+    // At most one unit per byte, plus one U+FFFD each for a sequence left from the previous
+    // chunk and one cut short at the end; a short ASCII run may add up to 63 past CHUNK.
+    const units = new U16(n + 2 < CHUNK + 64 ? n + 2 : CHUNK + 64);
     let k = 0;
     let text = '';
-    const emit = (cp: number) => {
-      if (stripBOM && !state.bomSeen) {
-        state.bomSeen = true;
-        if (cp === 0xfeff) return;
+    let { codePoint, needed, seen, lower, upper } = state;
+    let bomSeen = stripBOM ? state.bomSeen : true;
+    const save = () => {
+      state.codePoint = codePoint;
+      state.needed = needed;
+      state.seen = seen;
+      state.lower = lower;
+      state.upper = upper;
+      state.bomSeen = bomSeen;
+    };
+    for (let i = 0; i <= n; i++) {
+      // -1: nothing to emit yet; -2: a malformed sequence.
+      let cp = -1;
+      if (i === n) {
+        if (!flush || needed === 0) break;
+        codePoint = needed = seen = 0;
+        lower = 0x80;
+        upper = 0xbf;
+        cp = -2;
+      } else {
+        const byte = bytes[i];
+        if (needed === 0 && byte < 0x80 && bomSeen) {
+          // ASCII runs (most of any HTML) skip the state machine: long ones go to
+          // String.fromCharCode straight from the input bytes.
+          let end = i + 1;
+          while (end < n && bytes[end] < 0x80) end++;
+          if (end - i >= 64) {
+            if (k) text += apply(fromCharCode, undefined, typedArraySubarray(units, 0, k));
+            k = 0;
+            for (let start = i; start < end; start += CHUNK) {
+              text += apply(fromCharCode, undefined, typedArraySubarray(bytes, start, end < start + CHUNK ? end : start + CHUNK));
+            }
+          } else {
+            for (let j = i; j < end; j++) units[k++] = bytes[j];
+            if (k >= CHUNK) {
+              text += apply(fromCharCode, undefined, typedArraySubarray(units, 0, k));
+              k = 0;
+            }
+          }
+          i = end - 1;
+          continue;
+        }
+        if (needed === 0) {
+          if (byte < 0x80) cp = byte;
+          else if (byte >= 0xc2 && byte <= 0xdf) {
+            needed = 1;
+            codePoint = byte & 0x1f;
+          } else if (byte >= 0xe0 && byte <= 0xef) {
+            if (byte === 0xe0) lower = 0xa0;
+            else if (byte === 0xed) upper = 0x9f;
+            needed = 2;
+            codePoint = byte & 0xf;
+          } else if (byte >= 0xf0 && byte <= 0xf4) {
+            if (byte === 0xf0) lower = 0x90;
+            else if (byte === 0xf4) upper = 0x8f;
+            needed = 3;
+            codePoint = byte & 0x7;
+          } else cp = -2;
+        } else if (byte < lower || byte > upper) {
+          // The byte that broke the sequence may start the next one, so it is read again.
+          codePoint = needed = seen = 0;
+          lower = 0x80;
+          upper = 0xbf;
+          i--;
+          cp = -2;
+        } else {
+          lower = 0x80;
+          upper = 0xbf;
+          codePoint = (codePoint << 6) | (byte & 0x3f);
+          if (++seen === needed) {
+            cp = codePoint;
+            codePoint = needed = seen = 0;
+          }
+        }
+      }
+      if (cp === -1) continue;
+      if (cp === -2) {
+        if (fatal) {
+          save();
+          throw invalidData();
+        }
+        cp = 0xfffd;
+      }
+      if (!bomSeen) {
+        bomSeen = true;
+        if (cp === 0xfeff) continue;
       }
       if (cp > 0xffff) {
         cp -= 0x10000;
         units[k++] = 0xd800 | (cp >> 10);
         units[k++] = 0xdc00 | (cp & 0x3ff);
-      } else {
-        units[k++] = cp;
-      }
+      } else units[k++] = cp;
       if (k >= CHUNK) {
-        units.length = k;
-        text += apply(fromCharCode, undefined, units);
+        text += apply(fromCharCode, undefined, typedArraySubarray(units, 0, k));
         k = 0;
       }
-    };
-    const error = () => {
-      if (fatal) throw invalidData();
-      emit(0xfffd);
-    };
-    const n = typedArrayLength(bytes);
-    for (let i = 0; i < n; i++) {
-      const byte = bytes[i];
-      if (state.needed === 0) {
-        if (byte < 0x80) emit(byte);
-        else if (byte >= 0xc2 && byte <= 0xdf) {
-          state.needed = 1;
-          state.codePoint = byte & 0x1f;
-        } else if (byte >= 0xe0 && byte <= 0xef) {
-          if (byte === 0xe0) state.lower = 0xa0;
-          if (byte === 0xed) state.upper = 0x9f;
-          state.needed = 2;
-          state.codePoint = byte & 0xf;
-        } else if (byte >= 0xf0 && byte <= 0xf4) {
-          if (byte === 0xf0) state.lower = 0x90;
-          if (byte === 0xf4) state.upper = 0x8f;
-          state.needed = 3;
-          state.codePoint = byte & 0x7;
-        } else error();
-        continue;
-      }
-      if (byte < state.lower || byte > state.upper) {
-        // The byte that broke the sequence may start the next one, so it is read again.
-        state.codePoint = state.needed = state.seen = 0;
-        state.lower = 0x80;
-        state.upper = 0xbf;
-        i--;
-        error();
-        continue;
-      }
-      state.lower = 0x80;
-      state.upper = 0xbf;
-      state.codePoint = (state.codePoint << 6) | (byte & 0x3f);
-      if (++state.seen === state.needed) {
-        const cp = state.codePoint;
-        state.codePoint = state.needed = state.seen = 0;
-        emit(cp);
-      }
     }
-    if (flush && state.needed !== 0) {
-      state.codePoint = state.needed = state.seen = 0;
-      state.lower = 0x80;
-      state.upper = 0xbf;
-      error();
-    }
-    units.length = k;
-    return k ? text + apply(fromCharCode, undefined, units) : text;
+    save();
+    return k ? text + apply(fromCharCode, undefined, typedArraySubarray(units, 0, k)) : text;
   };
 
   const utf8Decode = (bytes: Uint8Array): string => decodeUtf8(bytes, newState(), true, false, false);

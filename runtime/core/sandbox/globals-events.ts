@@ -33,10 +33,9 @@ export function contextEvents(support: EventsSupport): ContextEvents {
   const { DOMException, structuredClone, schedule, delay, report, now } = support;
   const apply = Reflect.apply;
   const { create, defineProperty, freeze, setPrototypeOf } = Object;
-  const uncurry =
-    (fn: Function) =>
-    (self: unknown, ...args: unknown[]): any =>
-      apply(fn, self, args);
+  // uncurry(f)(self, ...args) is f.call(self, ...args) with the call captured now, so a later
+  // patch of Function.prototype.call is not seen (and no argument array is allocated).
+  const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const OwnTypeError = TypeError;
   const OwnArray = Array;
   const isArray = Array.isArray;

@@ -25,10 +25,9 @@ export function contextUrl(
   const apply = Reflect.apply;
   const ownKeys = Reflect.ownKeys;
   const { create, defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
-  const uncurry =
-    (fn: Function) =>
-    (self: unknown, ...args: unknown[]): any =>
-      apply(fn, self, args);
+  // uncurry(f)(self, ...args) is f.call(self, ...args) with the call captured now, so a later
+  // patch of Function.prototype.call is not seen (and no argument array is allocated).
+  const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const jsonParse = JSON.parse;
   const OwnTypeError = TypeError;
   const OwnArray = Array;

@@ -57,10 +57,9 @@ export function contextGlobals(bridge: GlobalsBridge, parts: GlobalsParts): Reco
   // ---------------------------------------------------------------- captured intrinsics
   const apply = Reflect.apply;
   const { create, defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, keys: objectKeys, setPrototypeOf } = Object;
-  const uncurry =
-    (fn: Function) =>
-    (self: unknown, ...args: unknown[]): any =>
-      apply(fn, self, args);
+  // uncurry(f)(self, ...args) is f.call(self, ...args) with the call captured now, so a later
+  // patch of Function.prototype.call is not seen (and no argument array is allocated).
+  const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const getter = (proto: object, key: PropertyKey) => uncurry(getOwnPropertyDescriptor(proto, key)!.get!);
   const OwnObject = Object;
   const OwnError = Error;
@@ -305,10 +304,8 @@ export function contextGlobals(bridge: GlobalsBridge, parts: GlobalsParts): Reco
     };
     if (isArray(value)) return plainCopy(new OwnArray((value as unknown[]).length));
     if (isPlatformObject(value)) {
-      if (isDOMException(value)) {
-        const copy = new DOMException((value as any).message, (value as any).name);
-        return remember(copy);
-      }
+      // DOMException is the one serializable platform object here.
+      if (isDOMException(value)) return remember(new DOMException(domMessage(value as DOMException), domName(value as DOMException)));
       throw dataCloneError(`${describeForError(value)} could not be cloned.`);
     }
     // The tag picks a candidate kind cheaply; a brand-checking intrinsic confirms it (a

@@ -110,6 +110,7 @@ interface Slot {
 /** No message for this long while jobs run: the process is held by some component's code. */
 const BUSY_MS = 100;
 const PAGE_SIZE = 4096;
+const STUCK_GRACE_MS = 1000;
 
 export function createSandbox(options: SandboxOptions): Sandbox {
   const timeout = options.timeout ?? 5000;
@@ -396,8 +397,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (!slot) return;
     slot.jobs.delete(job.id);
     slot.send({ t: 'cancel', id: job.id });
-    if (performance.now() - slot.lastHeard > timeout) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
-    else if (slot.probation && slot.jobs.size === 0) end(slot);
+    if (slot.probation && slot.jobs.size === 0) return end(slot);
+    // The process stops overlong runs itself; one that stays silent well past that is stuck
+    // outside any run (in the host's own code): replace it.
+    setTimeout(() => {
+      if (performance.now() - slot.lastHeard > timeout + STUCK_GRACE_MS) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
+    }, STUCK_GRACE_MS).unref();
   }
 
   function findProbation(job: Job): Slot | undefined {
