@@ -400,9 +400,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (slot.probation && slot.jobs.size === 0) return end(slot);
     // The process stops overlong runs itself; one that stays silent well past that is stuck
     // outside any run (in the host's own code): replace it.
+    const asked = performance.now();
+    slot.send({ t: 'ping' });
     setTimeout(() => {
-      if (performance.now() - slot.lastHeard > timeout + STUCK_GRACE_MS) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
-    }, STUCK_GRACE_MS).unref();
+      if (slot.lastHeard < asked) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
+    }, timeout + STUCK_GRACE_MS).unref();
   }
 
   function findProbation(job: Job): Slot | undefined {

@@ -203,6 +203,8 @@ function handle(message: ToProcess) {
       else pending?.ok(message.value ?? '');
       return;
     }
+    case 'ping':
+      return post({ t: 'beat' });
     case 'cancel': {
       const job = jobs.get(message.id);
       if (!job) return;

@@ -27,7 +27,9 @@ export type ToProcess =
   | { t: 'run'; id: number; name: string; version: string; kind: Kind; action?: string; args: string }
   | { t: 'source'; key: string; code?: string; cache?: string; error?: string }
   | { t: 'plugin'; id: number; value?: string; error?: string }
-  | { t: 'cancel'; id: number };
+  | { t: 'cancel'; id: number }
+  /** Answered with a beat: a process that cannot answer is stuck. */
+  | { t: 'ping' };
 
 /** Why a job failed in the process itself (not in component code). */
 export type Fault = 'timeout' | 'memory' | 'broken';
