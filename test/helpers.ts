@@ -100,6 +100,16 @@ export async function bundle(name: string, version: string, server: string | nul
   return packTarGz(files);
 }
 
+/** Publishes a hand-written `server.cjs` as `name@version`; expects the registry to accept it. */
+export async function publishServer(registry: Pick<TestRegistry, 'url' | 'token'>, name: string, server: string | null, version = '1.0.0') {
+  const res = await fetch(`${registry.url}/r/publish/${name}/${version}`, {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${registry.token}` },
+    body: (await bundle(name, version, server)) as Uint8Array<ArrayBuffer>,
+  });
+  if (res.status !== 201) throw new Error(`publishing ${name}@${version} answered ${res.status}: ${await res.text()}`);
+}
+
 /**
  * GET with the path sent exactly as written: fetch normalises `..` and `%2e%2e` away,
  * and an attacker's client does not.

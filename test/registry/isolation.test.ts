@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bundle, startRegistry, type TestRegistry } from '../helpers.js';
+import { publishServer, startRegistry, type TestRegistry } from '../helpers.js';
 
 const escapes: Record<string, string> = {
   'global-ctor': `module.exports = { loader() { const p = globalThis.constructor.constructor('return process')(); return { pid: p.pid, cwd: p.cwd() } } };`,
@@ -63,14 +63,7 @@ const bulkheads: Record<string, string> = {
 };
 
 async function publishAll(registry: TestRegistry, components: Record<string, string>) {
-  for (const [name, server] of Object.entries(components)) {
-    const res = await fetch(`${registry.url}/r/publish/${name}/1.0.0`, {
-      method: 'PUT',
-      headers: { Authorization: `Bearer ${registry.token}` },
-      body: (await bundle(name, '1.0.0', server)) as Uint8Array<ArrayBuffer>,
-    });
-    expect(res.status, name).toBe(201);
-  }
+  for (const [name, server] of Object.entries(components)) await publishServer(registry, name, server);
 }
 
 function renderer(registry: () => TestRegistry) {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build, type Plugin, type PluginOption } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bundle as packBundle, root, startRegistry, type TestRegistry } from '../helpers.js';
+import { publishServer, root, startRegistry, type TestRegistry } from '../helpers.js';
 
 const PROPS = { name: 'Sandbox & co', items: ['a', 'b'] };
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
@@ -109,12 +109,7 @@ async function renderInSandbox(code: string): Promise<string> {
   if (requires) throw new Error(`the bundle still requires modules: ${[...new Set(requires)].join(', ')}`);
   const name = `renderer-${published++}`;
   const server = `${code}\nmodule.exports.loader = () => (${JSON.stringify(PROPS)});\n`;
-  const res = await fetch(`${registry.url}/r/publish/${name}/1.0.0`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${registry.token}` },
-    body: (await packBundle(name, '1.0.0', server)) as Uint8Array<ArrayBuffer>,
-  });
-  expect(res.status).toBe(201);
+  await publishServer(registry, name, server);
   const render = await fetch(`${registry.url}/r/component/${name}/1.0.0`);
   const body = await render.json();
   expect(body.error).toBeUndefined();

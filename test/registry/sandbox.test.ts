@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bundle, startRegistry, type TestRegistry } from '../helpers.js';
+import { publishServer, startRegistry, type TestRegistry } from '../helpers.js';
 
 let registry: TestRegistry;
 const render = async (name: string, query = '') => {
@@ -54,14 +54,7 @@ beforeAll(async () => {
       },
     },
   });
-  for (const [name, server] of Object.entries(components)) {
-    const res = await fetch(`${registry.url}/r/publish/${name}/1.0.0`, {
-      method: 'PUT',
-      headers: { Authorization: `Bearer ${registry.token}` },
-      body: (await bundle(name, '1.0.0', server)) as Uint8Array<ArrayBuffer>,
-    });
-    expect(res.status, name).toBe(201);
-  }
+  for (const [name, server] of Object.entries(components)) await publishServer(registry, name, server);
 });
 afterAll(() => registry.close());
 
