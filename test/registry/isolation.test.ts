@@ -53,6 +53,7 @@ const bulkheads: Record<string, string> = {
   'off-heap': `const keep = []; module.exports = { loader() { for (let i = 0; i < 16; i++) keep.push(new Uint8Array(64 << 20)); return keep.length } };`,
   microtasks: `module.exports = { loader() { const again = () => Promise.resolve().then(again); again(); return new Promise(() => {}) } };`,
   spin: `module.exports = { loader() { for (;;) {} } };`,
+  'slow-sync': `module.exports = { loader() { const end = Date.now() + 450; while (Date.now() < end) {} return 'done' } };`,
   'left-interval': `let ticks = 0; module.exports = { loader({ parameters }) {
     if (parameters.mode === 'read') return ticks;
     setInterval(() => { ticks++; const end = Date.now() + 20; while (Date.now() < end) {} }, 1);
@@ -186,6 +187,13 @@ describe('bulkheads: one component’s failure is its own', () => {
     const statuses = await alongside(render('microtasks').then((r) => (attack = r)));
     expect(attack!.body.error.message).toMatch(/microtasks@1\.0\.0 .*(took longer than 1500 ms|memory)/);
     expect(statuses).toEqual(Array(12).fill(200));
+  });
+
+  test('renders queued behind a slow synchronous render are not held back by its timeout', async () => {
+    // 4 × 450 ms against a 1500 ms timeout: those that finish in time get their 200, even
+    // though the run after them overstays (one timed run for all four would fail them all).
+    const results = await Promise.all(Array.from({ length: 4 }, () => render('slow-sync')));
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(2);
   });
 
   test('an interval left by a loader dies with its job: after the 504 the sandbox goes idle', async () => {

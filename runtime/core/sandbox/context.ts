@@ -146,11 +146,8 @@ export function createComponentContext(host: ContextHost): ComponentContext {
 
   function bridge(op: string, ...args: any[]): unknown {
     switch (op) {
-      case 'take': {
-        const tasks = inbox;
-        inbox = [];
-        return JSON.stringify(tasks);
-      }
+      case 'next':
+        return inbox.length === 0 ? '' : JSON.stringify(inbox.shift());
       case 'begin':
         current = typeof args[0] === 'number' ? args[0] : undefined;
         return undefined;
@@ -240,6 +237,8 @@ export function createComponentContext(host: ContextHost): ComponentContext {
       return;
     }
     current = undefined;
+    // Tasks left by an entry that stopped early (it ran long) get an entry, and a timeout, of their own.
+    if (inbox.length > 0) schedule();
     host.entered(performance.now() - started);
   }
 
