@@ -11,7 +11,7 @@
  * get the same treatment: a main thread not shared with the load generator, started the
  * same way with the same Node flags. Putting either server in this process would make it
  * compete with autocannon for one event loop and skew the ratio. The registry's sandbox
- * worker threads live inside its child process, as they would in production.
+ * processes are children of its child process, as they would be in production.
  *
  * Steps: start the registry (temp data folder, silent logger), publish a trivial component
  * over HTTP, warm it up and check its answer, start the bare server with the registry's real

@@ -1,17 +1,27 @@
 /**
- * The two servers `bench/render.js` measures, each run in a child process of its own:
+ * The servers the benchmarks measure, each run in a child process of its own:
  *
- *   node bench/servers.js registry <dataDir>   registry-lite from ../dist, on 127.0.0.1:0
+ *   node bench/servers.js registry <dataDir>   registry-lite from ../dist (see below), on 127.0.0.1:0
  *   node bench/servers.js bare                 a bare node:http server, on 127.0.0.1:0
  *
- * Only meant to be forked by render.js (it talks over the IPC channel):
- * - registry: sends { type: 'ready', url, token, workers } once it listens.
+ * Environment (registry mode):
+ * - BENCH_REGISTRY_DIST: the build to run (a `dist/` folder; default ../dist), e.g. the build
+ *   of an older commit for a before/after comparison.
+ * - BENCH_REGISTRY_OPTIONS: JSON merged into the createRegistry() options (`timeout`,
+ *   `processes`/`workers`, …); default none, so the registry runs with its defaults.
+ *
+ * Only meant to be forked by the benchmarks (render.js, noisy-neighbour.js, cold-start.js;
+ * it talks over the IPC channel):
+ * - registry: sends { type: 'ready', url, token } once it listens; a registry started on a
+ *   data folder that already holds components serves them (cold-start.js restarts it so).
  * - bare: waits for { type: 'body', body, contentType }, then sends { type: 'ready', url }
  *   and answers every request with exactly that body.
  * - both: on { type: 'close' } (or when the parent goes away) stop the server, send
- *   { type: 'closed', errors } and exit.
+ *   { type: 'closed', errors, warnings } and exit.
  */
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const [mode, dataDir] = process.argv.slice(2);
 if (!process.send) {
@@ -19,8 +29,9 @@ if (!process.send) {
   process.exit(2);
 }
 
-/** Lines the registry logged as errors: the benchmark stays quiet but reports how many. */
+/** Lines the registry logged as errors and warnings: the benchmark stays quiet but reports them. */
 const errors = [];
+const warnings = [];
 let close = async () => {};
 let closing = false;
 
@@ -32,7 +43,7 @@ async function shutdown() {
   } catch (error) {
     errors.push(`close failed: ${error?.stack ?? error}`);
   }
-  if (process.connected) process.send({ type: 'closed', errors }, () => process.disconnect());
+  if (process.connected) process.send({ type: 'closed', errors, warnings }, () => process.disconnect());
   // Whatever is left (a worker that does not stop) must not keep this process alive.
   setTimeout(() => process.exit(0), 2000).unref();
 }
@@ -52,16 +63,21 @@ function listen(server) {
 
 async function startRegistry() {
   if (!dataDir) throw new Error('registry mode needs a data folder argument');
-  const { createRegistry } = await import('../dist/registry-lite/index.js');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dist = path.resolve(process.env.BENCH_REGISTRY_DIST || path.join(here, '../dist'));
+  const { createRegistry } = await import(pathToFileURL(path.join(dist, 'registry-lite/index.js')).href);
+  const extra = process.env.BENCH_REGISTRY_OPTIONS ? JSON.parse(process.env.BENCH_REGISTRY_OPTIONS) : {};
   const logger = {
     info() {},
-    warn() {},
+    warn(message) {
+      warnings.push(String(message));
+    },
     error(message) {
       errors.push(String(message));
     },
   };
-  // `workers` left to its default (what a user gets: min(4, cores - 1), at least 1).
-  const registry = createRegistry({ dataDir, logger });
+  // Sandbox parallelism left to its default unless BENCH_REGISTRY_OPTIONS sets it: what a user gets.
+  const registry = createRegistry({ ...extra, dataDir, logger });
   const { url } = await registry.listen(0, '127.0.0.1');
   close = () => registry.close();
   const { token } = registry.tokens.create(['publish'], 'bench');
