@@ -17,7 +17,7 @@ interface Host {
 
 export function createMemoryRegistry(
   host: Host,
-  options: Pick<RegistryOptions, 'dependencies' | 'plugins' | 'root'>,
+  options: Pick<RegistryOptions, 'dependencies' | 'plugins' | 'root' | 'timeout' | 'fetch'>,
   overrides?: ContextOverrides,
 ): { ctx: RegistryContext; middleware: Connect.NextHandleFunction } {
   const vite = host.config.logger;

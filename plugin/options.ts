@@ -1,6 +1,8 @@
 /** mikr0() options: typed and defaulted once, from the plugin call and the project's package.json. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_TIMEOUT_MS } from '../runtime/core/sandbox/defaults.js';
+import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/core/sandbox/fetch-policy.js';
 
 export interface Mikr0Options {
   /** The component entry (default: src/index.{ts,tsx,js,jsx}). */
@@ -21,6 +23,18 @@ export interface Mikr0Options {
   registryFallbackUrl?: string;
   /** Milliseconds the dev server waits for the fallback registry (default 5000). */
   fallbackTimeout?: number;
+  /**
+   * Milliseconds a loader or action may take in `vite dev` and `vite preview` (default 5000,
+   * the registry's default): set it to the `timeout` of the registry you publish to.
+   */
+  timeout?: number;
+  /**
+   * Where `fetch` in server code may go in `vite dev` and `vite preview`, as the registry's
+   * `fetch` option: default public hosts only (never loopback, private or link-local
+   * addresses); `{ allow: ['api.example.com', 'localhost:8080'] }` lists the only hosts
+   * allowed; `false` turns fetch off. Set it as the registry you publish to has it.
+   */
+  fetch?: FetchPolicyOptions | false;
 }
 
 export interface ResolvedOptions {
@@ -34,6 +48,8 @@ export interface ResolvedOptions {
   plugins: Record<string, (...args: any[]) => unknown>;
   registryFallbackUrl: string | null;
   fallbackTimeout: number;
+  timeout: number;
+  fetch: FetchPolicyOptions | false | undefined;
 }
 
 const ENTRIES = ['src/index.ts', 'src/index.tsx', 'src/index.js', 'src/index.jsx'];
@@ -57,6 +73,13 @@ export function resolveOptions(options: Mikr0Options, root: string, env: NodeJS.
   if (fallback !== null && !/^https?:\/\/[^/]/.test(fallback)) {
     throw new Error(`mikr0: registryFallbackUrl must be an absolute http(s) URL such as https://registry.example.com, got "${fallback}"`);
   }
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new Error(`mikr0: timeout must be a positive integer of milliseconds, got ${JSON.stringify(timeout)}`);
+  try {
+    resolveFetchPolicy(options.fetch);
+  } catch (error: any) {
+    throw new Error(`mikr0: the \`fetch\` option is not valid: ${error?.message ?? error}`);
+  }
   return {
     root,
     entry,
@@ -68,5 +91,7 @@ export function resolveOptions(options: Mikr0Options, root: string, env: NodeJS.
     plugins: options.plugins ?? {},
     registryFallbackUrl: fallback?.replace(/\/+$/, '') ?? null,
     fallbackTimeout: options.fallbackTimeout ?? 5000,
+    timeout,
+    fetch: options.fetch,
   };
 }

@@ -13,8 +13,8 @@ export function previewPlugin(state: PluginState): Plugin {
   return {
     name: 'mikr0:preview',
     async configurePreviewServer(server) {
-      const { outDir, name, version, dependencies, plugins, root } = state.options!;
-      const { ctx, middleware } = createMemoryRegistry(server, { dependencies, plugins, root });
+      const { outDir, name, version, dependencies, plugins, root, timeout, fetch } = state.options!;
+      const { ctx, middleware } = createMemoryRegistry(server, { dependencies, plugins, root, timeout, fetch });
       try {
         await ingest(ctx, name, version, await packTarGz(await collectFiles(outDir)));
       } catch (error: any) {

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Logger } from '../runtime/core/sandbox/index.js';
 import type { BreakerOptions } from '../runtime/core/sandbox/breaker.js';
+import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_MS } from '../runtime/core/sandbox/defaults.js';
 import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/core/sandbox/fetch-policy.js';
 import type { StorageDriver } from './storage/types.js';
 import type { AuthOptions } from './auth.js';
@@ -76,7 +77,7 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     maxFiles: 1000,
     maxJsonBytes: 1024 * 1024,
     maxBatch: 100,
-    maxResultBytes: 10 * 1024 * 1024,
+    maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
   };
   for (const [key, value] of Object.entries(options.limits ?? {})) if (value !== undefined) limits[key as keyof Limits] = value;
   for (const [key, value] of Object.entries(limits)) {
@@ -116,7 +117,7 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     publicUrl,
     ui: options.ui ?? true,
     limits,
-    timeout: options.timeout ?? 5000,
+    timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
     processes: options.processes ?? options.workers,
     // Checked now, so a bad allow entry stops the start with a message naming it.
     fetch: checkFetch(options.fetch),

@@ -1,22 +1,22 @@
 /**
  * mikr0:dev — `vite dev` serves an emulated registry under /r on the page's own port: the
  * registry-lite app and render core, with metadata in `:memory:` SQLite, files in the memory
- * driver, and this project's server code loaded through Vite's module runner. Components it
- * does not have go to the fallback registry. `/` shows the playground on this component.
+ * driver, and this project's server code loaded through a Vite module runner of its own and
+ * run in a sandbox context like the registry's (executor.ts). Components it does not have go
+ * to the fallback registry. `/` shows the playground on this component.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
+import { createServerModuleRunner, isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
 import type { ComponentDefinition } from '../../runtime/core/component.js';
 import { createRenderCore } from '../../runtime/core/render.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../runtime/core/sandbox/defaults.js';
 import type { Manifest } from '../../registry-lite/metadata/components.js';
 import { createMemoryRegistry } from '../memory-registry.js';
 import type { PluginState } from '../state.js';
 import { createDevExecutor } from './executor.js';
 import { fallbackMiddleware } from './fallback.js';
 import { HMR_SNIPPET, playgroundMiddlewares } from './playground.js';
-
-const DEV_TIMEOUT_MS = 10_000;
 
 export function devPlugin(state: PluginState): Plugin {
   /** Loads the server half again when it changed (false when it fails); set up in configureServer. */
@@ -41,30 +41,40 @@ export function devPlugin(state: PluginState): Plugin {
       if (!isRunnableDevEnvironment(environment)) {
         throw new Error('mikr0: the ssr environment must be runnable (Vite module runner) to run loaders in dev');
       }
-      const load = async (): Promise<ComponentDefinition> => {
-        try {
-          const module = await environment.runner.import(options.entry);
-          return module.default ?? module;
-        } catch (error) {
-          showOverlay(server, error);
-          throw error;
-        }
-      };
-      const log = (message: string) => server.config.logger.error(message, { timestamp: true });
-      const executor = createDevExecutor({ load, plugins: options.plugins, timeout: DEV_TIMEOUT_MS, log });
+      const vite = server.config.logger;
+      const executor = createDevExecutor({
+        name: options.name,
+        version: options.version,
+        entry: options.entry,
+        // A runner of its own, so no other plugin's SSR code runs in the sandbox context;
+        // HMR off: hotUpdate below starts the next load over.
+        createRunner: (evaluator) => createServerModuleRunner(environment, { hmr: false, evaluator }),
+        plugins: options.plugins,
+        timeout: options.timeout,
+        fetch: options.fetch,
+        maxResultBytes: DEFAULT_MAX_RESULT_BYTES,
+        logger: {
+          info: (message) => vite.info(message, { timestamp: true }),
+          warn: (message) => vite.warn(message, { timestamp: true }),
+          error: (message) => vite.error(message, { timestamp: true }),
+        },
+        onLoadError: (error) => showOverlay(server, error),
+      });
+      server.httpServer?.once('close', () => void executor.close());
+      const load = async (): Promise<ComponentDefinition> => (await executor.load()).definition;
       const isDev = (target: { name: string; version: string }) => target.name === options.name && target.version === options.version;
       const devCore = createRenderCore(executor);
 
-      const { ctx, middleware } = createMemoryRegistry(server, { plugins: options.plugins }, {
+      const { ctx, middleware } = createMemoryRegistry(server, { plugins: options.plugins, timeout: options.timeout, fetch: options.fetch }, {
         core: (base) => ({
           async render(target, raw, headers) {
             if (!isDev(target)) return base.render(target, raw, headers);
             // Loaded once per render: its schema (as the code has it now) parses the
-            // parameters, and the same definition runs the loader. If it fails to load,
+            // parameters, and the same load runs the loader. If it fails to load,
             // the executor loads again and reports it as a load failure.
-            const definition = await load().catch(() => undefined);
-            const core = definition ? createRenderCore({ run: (job) => executor.run(job, definition) }) : devCore;
-            return core.render({ ...target, parameters: definition?.parameters ?? target.parameters }, raw, headers);
+            const loaded = await executor.load().catch(() => undefined);
+            const core = createRenderCore(loaded ?? executor);
+            return core.render({ ...target, parameters: loaded?.definition.parameters ?? target.parameters }, raw, headers);
           },
           action: (target, body, headers) => (isDev(target) ? devCore.action(target, body, headers) : base.action(target, body, headers)),
         }),
@@ -98,7 +108,7 @@ export function devPlugin(state: PluginState): Plugin {
       });
       refresh = async () => {
         // hotUpdate runs before the runner hears of the change: start from fresh modules.
-        environment.runner.clearCache();
+        executor.reset();
         const definition = await load().catch(() => null);
         if (definition) ctx.components.replaceManifest(options.name, options.version, manifest(definition));
         return definition !== null;

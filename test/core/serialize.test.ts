@@ -105,8 +105,26 @@ describe('strictStringify', () => {
 
 describe('the dev executor serialises results as the sandbox does', () => {
   const job = { name: 'card', version: '1.0.0', kind: 'loader' as const, parameters: {}, headers: {} };
-  const run = (loader: () => unknown) =>
-    createDevExecutor({ load: async () => ({ loader }) as any, plugins: {}, timeout: 5000, log: () => {} }).run(job);
+  // The dev executor runs jobs in a registry sandbox context; a stand-in runner hands it the definition.
+  const run = async (loader: () => unknown) => {
+    const runner = { import: async () => ({ default: { loader } }), clearCache() {}, close: async () => {} };
+    const executor = createDevExecutor({
+      name: 'card',
+      version: '1.0.0',
+      entry: '/src/index.ts',
+      createRunner: () => runner as any,
+      plugins: {},
+      timeout: 5000,
+      fetch: undefined,
+      maxResultBytes: 1024 * 1024,
+      logger: { info() {}, warn() {}, error() {} },
+    });
+    try {
+      return await executor.run(job);
+    } finally {
+      await executor.close();
+    }
+  };
 
   test('a loader returning a function in its data → 500 naming the type and where it is', async () => {
     await expect(run(() => ({ fn() {} }))).rejects.toMatchObject({

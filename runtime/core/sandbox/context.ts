@@ -6,6 +6,10 @@
  *
  * Work belongs to the job that started it: timers, intervals, scheduled tasks and fetches
  * made while a job's code runs die with that job (`end`).
+ *
+ * The dev server builds its contexts here too (plugin/dev/executor.ts), with the host's
+ * microtask queue (`microtasks: 'host'`) and Vite's transformed modules compiled in with
+ * `evaluate`, so code sees the same globals and jobs take the same path in `vite dev`.
  */
 import vm from 'node:vm';
 import { sandboxBootstrap } from './bootstrap.js';

@@ -19,6 +19,7 @@ import { createError, type Mikr0Error } from '../errors.js';
 import { executionError, timeoutError, type FailureInfo } from '../execution-error.js';
 import type { Executor, ExecuteJob, ExecuteResult } from '../render.js';
 import { createBreaker, type BreakerOptions } from './breaker.js';
+import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { resolveFetchPolicy, type FetchPolicyOptions } from './fetch-policy.js';
 import { createOutbox, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
 import { spawnSandboxProcess } from './spawn.js';
@@ -113,7 +114,7 @@ const PAGE_SIZE = 4096;
 const STUCK_GRACE_MS = 1000;
 
 export function createSandbox(options: SandboxOptions): Sandbox {
-  const timeout = options.timeout ?? 5000;
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const plugins = options.plugins ?? {};
   const logger = options.logger ?? console;
   const memoryLimitMb = options.memoryLimitMb ?? 256;
