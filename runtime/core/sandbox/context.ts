@@ -1,8 +1,9 @@
 /**
  * One component version in its own vm context, as a sandbox process runs it: the host side of
- * bootstrap.ts. Component code only ever runs inside an *entry* — one `runInContext` with a
- * timeout, which covers the context's own microtask queue — so a synchronous loop, an endless
- * promise chain or a spinning timer is stopped in place, without killing the process.
+ * bootstrap.ts. Component code only ever runs inside an *entry* — one `runInContext` that can
+ * be stopped (a timeout, or SIGINT from the pool), which covers the context's own microtask
+ * queue — so a synchronous loop, an endless promise chain or a spinning timer is stopped in
+ * place, without killing the process.
  *
  * Work belongs to the job that started it: timers, intervals, scheduled tasks and fetches
  * made while a job's code runs die with that job (`end`).
@@ -17,14 +18,19 @@ import { contextGlobals } from './globals.js';
 import { contextEncoding } from './globals-encoding.js';
 import { contextUrl } from './globals-url.js';
 import { contextEvents } from './globals-events.js';
-import { strictStringify } from './serialize.js';
+import { createStrictStringify } from './serialize.js';
 
 export interface ContextHost {
   label: string;
   code: string;
   cachedData?: Buffer;
-  /** Milliseconds one entry may run (the job timeout). */
-  timeout: number;
+  /**
+   * How an entry that runs too long is stopped: after `timeout` ms (a watchdog thread per
+   * entry), or by SIGINT from whoever watches this process (`'signal'`: the sandbox pool,
+   * which sees the process go silent). A watchdog thread per entry costs a thread start and
+   * join each time, which under load took a third of the sandbox's throughput.
+   */
+  timeout: number | 'signal';
   maxResultBytes: number;
   pluginNames: string[];
   require(specifier: string): unknown;
@@ -33,8 +39,10 @@ export interface ContextHost {
   log(level: string, text: string): void;
   /** A job settled: `info` is '' on success, else the failure as JSON. */
   done(job: number, info: string, data: string | undefined, html: string | undefined, load: boolean): void;
-  /** An entry ran for `ms` milliseconds (the process checks its memory after long ones). */
-  entered(ms: number): void;
+  /** An entry is about to run (the process tells the pool whose code it is running). */
+  entering?(): void;
+  /** An entry ended (the process checks its memory before results leave). */
+  entered(): void;
   /** An entry was stopped (timeout) or failed in the host; the context is no longer usable. */
   broken(reason: "timeout" | "failure", job: number | undefined, error: any): void;
   /** Test-only: hand component code the real `process` (proves the process boundary holds). */
@@ -73,7 +81,7 @@ const sources = {
   encoding: `(${contextEncoding})`,
   url: `(${contextUrl})`,
   events: `(${contextEvents})`,
-  stringify: `(${strictStringify})`,
+  stringify: `(${createStrictStringify})`,
 };
 const scripts = Object.fromEntries(Object.entries(sources).map(([key, source]) => [key, new vm.Script(source, { filename: `mikr0:${key}` })]));
 const ENTRY_KEY = `__mikr0_enter_${Math.random().toString(36).slice(2)}`;
@@ -123,9 +131,21 @@ export function createComponentContext(host: ContextHost): ComponentContext {
   const script = new vm.Script(wrapped, { filename, cachedData: host.cachedData, importModuleDynamically: refuseImport });
   const moduleFunction = script.runInContext(context);
 
-  function own(id: number) {
+  /**
+   * Records that the running job owns host callback `id`. False when that job has already
+   * ended (code still running after its answer, or a job cancelled before it ran): its work
+   * is not started at all.
+   */
+  function own(id: number): boolean {
+    if (current === undefined) {
+      owner.set(id, undefined);
+      return true;
+    }
+    const owned = jobs.get(current);
+    if (!owned) return false;
     owner.set(id, current);
-    if (current !== undefined) jobs.get(current)?.add(id);
+    owned.add(id);
+    return true;
   }
 
   function queue(task: unknown[]) {
@@ -150,8 +170,12 @@ export function createComponentContext(host: ContextHost): ComponentContext {
 
   function bridge(op: string, ...args: any[]): unknown {
     switch (op) {
-      case 'next':
-        return inbox.length === 0 ? '' : JSON.stringify(inbox.shift());
+      case 'next': {
+        let task = inbox.shift();
+        // A job cancelled (timed out) before it ran does not run at all.
+        while (task && task[0] === 'run' && !jobs.has(task[1] as number)) task = inbox.shift();
+        return task === undefined ? '' : JSON.stringify(task);
+      }
       case 'begin':
         current = typeof args[0] === 'number' ? args[0] : undefined;
         return undefined;
@@ -184,8 +208,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
           if (!repeat) answer(id, true, '');
           else queue(['call', id, entry ?? null, true, '']);
         };
-        own(id);
-        handles.set(id, repeat ? setInterval(fire, Math.max(1, ms)) : setTimeout(fire, ms));
+        if (own(id)) handles.set(id, repeat ? setInterval(fire, Math.max(1, ms)) : setTimeout(fire, ms));
         return undefined;
       }
       case 'clearTimer': {
@@ -195,13 +218,12 @@ export function createComponentContext(host: ContextHost): ComponentContext {
       }
       case 'schedule': {
         const id = args[0] as number;
-        own(id);
-        setImmediate(() => answer(id, true, ''));
+        if (own(id)) setImmediate(() => answer(id, true, ''));
         return undefined;
       }
       case 'fetch': {
         const id = args[0] as number;
-        own(id);
+        if (!own(id)) return undefined;
         host.fetch(String(args[1])).then(
           (text) => answer(id, true, text),
           (error) => answer(id, false, String(error?.message ?? error)),
@@ -210,7 +232,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
       }
       case 'plugin': {
         const id = args[0] as number;
-        own(id);
+        if (!own(id)) return undefined;
         host.plugin(String(args[1]), String(args[2])).then(
           (text) => answer(id, true, text),
           (error) => answer(id, false, String(error?.message ?? error)),
@@ -230,24 +252,25 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     scheduled = false;
     if (disposed || (inbox.length === 0 && !drain)) return;
     drain = false;
-    const started = performance.now();
+    host.entering?.();
     try {
-      entryScript.runInContext(context, { timeout: host.timeout });
+      entryScript.runInContext(context, host.timeout === 'signal' ? { breakOnSigint: true } : { timeout: host.timeout });
     } catch (error: any) {
       const job = current;
       current = undefined;
       dispose();
-      host.broken(error?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' ? 'timeout' : 'failure', job, error);
+      const stopped = error?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' || error?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+      host.broken(stopped ? 'timeout' : 'failure', job, error);
       return;
     }
     current = undefined;
-    // Tasks left by an entry that stopped early (it ran long) get an entry, and a timeout, of their own.
+    // Tasks left by an entry that stopped early (it ran long) get an entry, and a limit, of their own.
     if (inbox.length > 0) schedule();
-    host.entered(performance.now() - started);
+    host.entered();
   }
 
   const run = (key: keyof typeof sources) => scripts[key].runInContext(context);
-  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), encoding: run('encoding'), url: run('url'), events: run('events'), stringify: run('stringify') }, host.maxResultBytes);
+  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), encoding: run('encoding'), url: run('url'), events: run('events'), stringify: run('stringify')() }, host.maxResultBytes);
 
   function end(job: number) {
     const owned = jobs.get(job);

@@ -3,8 +3,9 @@
  * component version in its own vm context there. The pool keeps every job's deadline and
  * keeps components apart:
  *
- * - each version has a home process, so a component that hogs its process (a long
- *   synchronous render) holds up only itself; others whose home is busy move elsewhere;
+ * - each version has a home process, so a component that holds its process (a long
+ *   synchronous render) holds up only itself: renders of others move elsewhere, even those
+ *   already waiting there;
  * - a process that dies (out of memory, a crash) or stops answering takes only its culprit
  *   with it: when jobs of several versions were in flight, each version's renders run again
  *   in a fresh process of their own, and the one that kills that process too is to blame;
@@ -12,7 +13,7 @@
  * - a process over its memory budget (resident memory, checked here too) is replaced.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { LRUCache } from 'lru-cache';
 import { createError, type Mikr0Error } from '../errors.js';
@@ -21,7 +22,7 @@ import type { Executor, ExecuteJob, ExecuteResult } from '../render.js';
 import { createBreaker, type BreakerOptions } from './breaker.js';
 import { DEFAULT_TIMEOUT_MS } from './defaults.js';
 import { resolveFetchPolicy, type FetchPolicyOptions } from './fetch-policy.js';
-import { createOutbox, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
+import { createOutbox, RUNNING_FD, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
 import { spawnSandboxProcess } from './spawn.js';
 
 export interface Logger {
@@ -97,21 +98,32 @@ interface Slot {
   send: (message: ToProcess) => void;
   jobs: Map<number, Job>;
   lastHeard: number;
+  /** It has said something: started, so its silence means something. */
+  ready: boolean;
   /** Versions whose home this is. */
   homes: number;
-  /** The version that last held this process for long, and until when that counts. */
-  hog?: { key: string; until: number };
+  /** The version whose code the process entered last (see `RUNNING_FD`): the one holding it when it is silent. */
+  running?: string;
   /** Set when the pool ends the process on purpose (and why, when it is a failure). */
   ending?: string;
   /** A process of its own for the suspects of one version after a crash. */
   probation: boolean;
   watch: NodeJS.Timeout;
+  /** When an overdue job made the pool ask the process whether it still answers. */
+  pingAt?: number;
+  /** When the pool interrupted the process's current run. */
+  interruptedAt?: number;
 }
 
 /** No message for this long while jobs run: the process is held by some component's code. */
 const BUSY_MS = 100;
 const PAGE_SIZE = 4096;
 const STUCK_GRACE_MS = 1000;
+/** How long an overdue job's process may take to answer a ping before its run is interrupted. */
+const PING_GRACE_MS = 100;
+/** How often each process is checked: blocked, over its memory. */
+const WATCH_MS = 100;
+const HAS_PROC = existsSync('/proc/self/statm');
 
 export function createSandbox(options: SandboxOptions): Sandbox {
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
@@ -152,14 +164,26 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }),
       jobs: new Map(),
       lastHeard: performance.now(),
+      ready: false,
       homes: 0,
       probation,
-      watch: setInterval(() => checkResident(slot), 250).unref(),
+      watch: setInterval(() => {
+        checkBlocked(slot);
+        checkResident(slot);
+      }, WATCH_MS).unref(),
     };
     if (probation) probations.add(slot);
     child.on('message', (batch: FromProcess[]) => {
       slot.lastHeard = performance.now();
+      slot.ready = true;
+      slot.pingAt = slot.interruptedAt = undefined;
       for (const message of batch) onMessage(slot, message);
+    });
+    child.stdio[RUNNING_FD]?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      const end = text.lastIndexOf('\n');
+      const start = text.lastIndexOf('\n', end - 1) + 1;
+      if (end > 0) slot.running = text.slice(start, end);
     });
     child.on('error', (error) => logger.error(`mikr0 sandbox: a sandbox process failed: ${error.message}`));
     child.on('exit', (code, signal) => onExit(slot, code, signal));
@@ -168,12 +192,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
 
   /** Resident memory, read from /proc where there is one (Linux); elsewhere the process checks itself. */
   function checkResident(slot: Slot) {
-    if (slot.ending || slot.child.pid === undefined) return;
+    if (!HAS_PROC || slot.ending !== undefined || slot.child.pid === undefined) return;
     let pages: number;
     try {
       pages = Number(readFileSync(`/proc/${slot.child.pid}/statm`, 'utf8').split(' ')[1]);
     } catch {
-      return clearInterval(slot.watch);
+      return;
     }
     if (pages * PAGE_SIZE > rssLimit) end(slot, `went over the sandbox memory limit (${memoryLimitMb} MB)`);
   }
@@ -259,9 +283,6 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       case 'log':
         (message.level === 'error' ? logger.error : message.level === 'warn' ? logger.warn : logger.info)(message.text);
         return;
-      case 'slow':
-        slot.hog = { key: message.key, until: performance.now() + 5000 };
-        return;
       case 'beat':
         return;
     }
@@ -325,40 +346,34 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       const probation = spawn(true);
       for (const job of retry) {
         job.retried = true;
-        probation.jobs.set(job.id, job);
-        probation.send(job.message);
+        dispatch(probation, job);
       }
     }
   }
 
+  /** Held by some run of server code: work there and silence for a while (a starting process is not). */
   function busy(slot: Slot, now: number) {
-    return slot.jobs.size > 0 && now - slot.lastHeard > BUSY_MS;
+    return slot.ready && slot.jobs.size > 0 && now - slot.lastHeard > BUSY_MS;
   }
 
-  function holds(slot: Slot, key: string) {
-    for (const job of slot.jobs.values()) if (job.key === key) return true;
-    return false;
-  }
-
-  /** The version's home, unless another component holds it up; then the least loaded free process. */
-  function pick(key: string): Slot {
+  /**
+   * The version's home, unless another component holds it up; then the least loaded free
+   * process. `avoid`: a process held by another version, never the answer when there is another.
+   */
+  function pick(key: string, avoid?: Slot): Slot {
     const now = performance.now();
     const home = homes.get(key);
-    if (home && slots.includes(home)) {
-      if (!busy(home, now)) return home;
-      const hog = home.hog && home.hog.until > now ? home.hog.key : undefined;
-      // A version with work on its busy home may be the one holding it: it stays there.
-      if (hog === key || (hog === undefined && holds(home, key))) return home;
-    }
+    // The version holding its busy home stays there (it would hold up the next one too).
+    if (home && home !== avoid && slots.includes(home) && (!busy(home, now) || home.running === key)) return home;
     let best: Slot | undefined;
     for (const slot of slots) {
-      if (slot === home) continue;
+      if (slot === home || slot === avoid) continue;
       const free = !busy(slot, now);
       if (!best || (free && busy(best, now)) || (free === !busy(best, now) && slot.jobs.size * 1000 + slot.homes < best.jobs.size * 1000 + best.homes)) {
         best = slot;
       }
     }
-    const chosen = best ?? home ?? slots[0];
+    const chosen = best ?? (home && slots.includes(home) ? home : slots[0]);
     if (home && home !== chosen) home.homes--;
     if (home !== chosen) chosen.homes++;
     homes.set(key, chosen);
@@ -382,30 +397,71 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       args: JSON.stringify({ parameters: job.parameters, headers: job.headers, input: job.input }),
     };
     return new Promise((resolve, reject) => {
-      const slot = pick(key);
       const entry: Job = { id, key, message, resolve, reject, retried: false, timer: undefined as unknown as NodeJS.Timeout };
       entry.timer = setTimeout(() => overdue(entry), timeout);
-      slot.jobs.set(id, entry);
-      slot.send(message);
+      dispatch(pick(key), entry);
     });
   }
 
-  /** The deadline passed: 504 now. A process that has said nothing for that long is stuck: replace it. */
+  /** The deadline passed: 504 now, and the process is asked whether it is still answering. */
   function overdue(job: Job) {
     const slot = [...slots, ...(spare ? [spare] : [])].find((s) => s.jobs.has(job.id)) ?? findProbation(job);
-    failed(job.key, 'timeouts', 'timeout');
+    // Waiting behind another version's run is not this version's failure.
+    const heldUp = slot !== undefined && slot.running !== job.key && busy(slot, performance.now());
+    if (!heldUp) failed(job.key, 'timeouts', 'timeout');
     job.reject(timeoutError(job.message, timeout));
     if (!slot) return;
     slot.jobs.delete(job.id);
     slot.send({ t: 'cancel', id: job.id });
     if (slot.probation && slot.jobs.size === 0) return end(slot);
-    // The process stops overlong runs itself; one that stays silent well past that is stuck
-    // outside any run (in the host's own code): replace it.
-    const asked = performance.now();
-    slot.send({ t: 'ping' });
-    setTimeout(() => {
-      if (slot.lastHeard < asked) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
-    }, timeout + STUCK_GRACE_MS).unref();
+    if (slot.pingAt === undefined) {
+      slot.pingAt = performance.now();
+      slot.send({ t: 'ping' });
+    }
+  }
+
+  /**
+   * A process that does not answer is held by one run of server code: SIGINT stops that run
+   * (its entries break on SIGINT) and the process carries on. One still silent after that is
+   * stuck outside any run: replace it.
+   */
+  function checkBlocked(slot: Slot) {
+    if (slot.ending !== undefined) return;
+    const now = performance.now();
+    if (slot.interruptedAt !== undefined) {
+      if (now - slot.interruptedAt > STUCK_GRACE_MS) end(slot, `stopped answering (stuck for over ${timeout} ms)`);
+      return;
+    }
+    if (!slot.probation && busy(slot, now)) rescue(slot);
+    const silentWithWork = slot.ready && slot.jobs.size > 0 && now - slot.lastHeard > timeout;
+    const pingUnanswered = slot.pingAt !== undefined && now - slot.pingAt > PING_GRACE_MS;
+    if (silentWithWork || pingUnanswered) {
+      slot.interruptedAt = now;
+      slot.child.kill('SIGINT');
+    }
+  }
+
+  /**
+   * A process held by one version's run: renders of other versions waiting behind it run
+   * elsewhere now (a render is safe to run twice; the first answer counts).
+   */
+  function rescue(slot: Slot) {
+    for (const job of [...slot.jobs.values()]) {
+      if (job.key === slot.running || job.message.kind !== 'loader' || job.retried) continue;
+      const target = pick(job.key, slot);
+      if (target === slot) continue;
+      slot.jobs.delete(job.id);
+      slot.send({ t: 'cancel', id: job.id });
+      job.retried = true;
+      dispatch(target, job);
+    }
+  }
+
+  function dispatch(slot: Slot, job: Job) {
+    // An idle process sends nothing: its silence counts from its first job.
+    if (slot.jobs.size === 0) slot.lastHeard = performance.now();
+    slot.jobs.set(job.id, job);
+    slot.send(job.message);
   }
 
   function findProbation(job: Job): Slot | undefined {

@@ -5,11 +5,12 @@
  * overstays is stopped in place; a component over the memory budget loses its context,
  * and the process exits (the pool replaces it) only when memory cannot be won back.
  */
+import { writeSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createComponentContext, type ComponentContext } from './context.js';
 import { createPolicyFetch } from './fetch-policy.js';
-import { createOutbox, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
+import { createOutbox, RUNNING_FD, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
 import { createRequireGuard } from './require.js';
 
 const options = JSON.parse(process.argv[2]) as ProcessOptions;
@@ -37,6 +38,8 @@ const components = new Map<string, Entry>();
 const jobs = new Map<number, { key: string; hit: boolean }>();
 const pendingPlugins = new Map<number, { ok: (text: string) => void; fail: (error: Error) => void }>();
 let nextPluginId = 0;
+/** The version last written to RUNNING_FD. */
+let running: string | undefined;
 
 function finish(id: number, message: FromProcess) {
   if (!jobs.delete(id)) return;
@@ -49,7 +52,8 @@ function contextFor(entry: Entry, code: string, cache: Buffer | undefined): Comp
     label: key,
     code,
     cachedData: cache,
-    timeout: options.timeout,
+    // The pool sends SIGINT when this process stays silent past the timeout (index.ts).
+    timeout: 'signal',
     maxResultBytes: options.maxResultBytes,
     pluginNames: options.plugins,
     exposeProcess: options.exposeProcess,
@@ -69,9 +73,20 @@ function contextFor(entry: Entry, code: string, cache: Buffer | undefined): Comp
       // the limit is not delivered.
       held.push({ entry, id, load, message: info === '' ? { t: 'done', id, hit: job.hit, data: data!, html } : { t: 'done', id, hit: job.hit, error: info, load } });
     },
-    entered(ms) {
-      if (ms > 50) post({ t: 'slow', key, ms: Math.round(ms) });
-      if (overBudget()) failAll(entry, 'memory', `went over the sandbox memory limit (${options.memoryLimitMb} MB, ArrayBuffers included) and was stopped`);
+    entering() {
+      if (running === key) return;
+      running = key;
+      try {
+        writeSync(RUNNING_FD, `${key}\n`);
+      } catch {
+        // A full pipe: the pool learns it with the next one.
+      }
+    },
+    entered() {
+      if (overBudget()) {
+        failAll(entry, 'memory', `went over the sandbox memory limit (${options.memoryLimitMb} MB, ArrayBuffers included) and was stopped`);
+        reclaimOrExit();
+      }
       release();
     },
     broken(reason, _job, error: any) {
@@ -127,15 +142,20 @@ function usedMemory() {
 function overBudget(): boolean {
   if (usedMemory() <= memoryLimit) return false;
   gc();
-  if (usedMemory() <= memoryLimit) return false;
-  // Once this stack has unwound nothing holds the dropped context: collect, and give up if that is not enough.
+  return usedMemory() > memoryLimit;
+}
+
+/**
+ * After a culprit lost its context, once this stack has unwound and its answers are on their
+ * way: collect what it held, and give up (the pool replaces this process) if that is not enough.
+ */
+function reclaimOrExit() {
   setImmediate(() => {
     gc();
-    if (usedMemory() > memoryLimit) {
-      process.send!([{ t: 'log', level: 'error', text: 'sandbox process over its memory limit after dropping the culprit; exiting' }], () => process.exit(70));
-    }
+    gc();
+    if (usedMemory() <= memoryLimit) return;
+    process.send!([{ t: 'log', level: 'error', text: 'sandbox process still over its memory limit after dropping the culprit; exiting' }], () => process.exit(70));
   });
-  return true;
 }
 
 function run(message: Extract<ToProcess, { t: 'run' }>) {
@@ -209,7 +229,10 @@ function handle(message: ToProcess) {
       const job = jobs.get(message.id);
       if (!job) return;
       jobs.delete(message.id);
-      components.get(job.key)?.context?.end(message.id);
+      const entry = components.get(job.key);
+      entry?.context?.end(message.id);
+      // Still waiting for its source: it will not run.
+      if (entry) entry.waiting = entry.waiting.filter((waiting) => waiting.id !== message.id);
       return;
     }
   }
@@ -233,3 +256,5 @@ process.on('uncaughtException', (error) =>
 setInterval(() => {
   if (jobs.size > 0) post({ t: 'beat' });
 }, 25);
+// Started: from now on this process's silence means it is held by a run.
+post({ t: 'beat' });

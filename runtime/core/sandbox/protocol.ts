@@ -21,6 +21,13 @@ export interface ProcessOptions {
   exposeProcess: boolean;
 }
 
+/**
+ * A sandbox process writes the version it is about to run to this pipe (one line), with a
+ * synchronous write before each run: when a run then holds the process, the pool still knows
+ * whose code it is.
+ */
+export const RUNNING_FD = 4;
+
 export type Kind = 'loader' | 'action';
 
 export type ToProcess =
@@ -41,8 +48,6 @@ export type FromProcess =
   | { t: 'cache'; key: string; data: string }
   | { t: 'plugin'; id: number; name: string; args: string }
   | { t: 'log'; level: string; text: string }
-  /** A run of `key`'s code held the process for `ms` (it blocked its neighbours meanwhile). */
-  | { t: 'slow'; key: string; ms: number }
   | { t: 'beat' };
 
 /**

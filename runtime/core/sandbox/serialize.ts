@@ -6,19 +6,19 @@
  * into its payload as-is. `strictStringify` refuses instead, naming the offending value:
  * `the result is not JSON: data.items[2].onClick is a function`.
  *
- * It must stay self-contained: the sandbox evaluates its source text inside each
- * component's vm context (no imports, no closures over module scope). Intrinsics are read
- * once per call, before any component getter or `toJSON` can run, so patching them halfway
- * through a serialisation changes nothing. A component may have patched them before the
- * call, though; so the text is assembled here, with syntax only, and the one intrinsic
- * whose output is spliced in (`JSON.stringify` of a string) is checked to have produced a
- * single well-formed string token. Patched intrinsics can change which values a component
- * sends, never make the text invalid JSON.
+ * `createStrictStringify` must stay self-contained: the sandbox evaluates its source text
+ * inside each component's vm context (no imports, no closures over module scope) and calls it
+ * once, before any component code runs, so the intrinsics it captures are the context's own,
+ * unpatched; its helpers are made once, not per call (results are serialised on every render).
+ * The text is assembled here, with syntax only, and the one intrinsic whose output is spliced
+ * in (`JSON.stringify` of a string) is still checked to have produced a single well-formed
+ * string token. The function it returns is re-entrant (a `toJSON` may log, and logging
+ * serialises).
  *
  * Recursion is bounded by the depth limit (512, as `MAX_JSON_DEPTH` in ../json-limits.ts;
  * hard-coded because this function cannot import).
  */
-export function strictStringify(value: unknown): string {
+export function createStrictStringify(): (value: unknown) => string {
   'use strict';
   const MAX_DEPTH = 512;
   const stringify = JSON.stringify;
@@ -31,9 +31,9 @@ export function strictStringify(value: unknown): string {
   const unboxers = [Number.prototype.valueOf, String.prototype.valueOf, Boolean.prototype.valueOf, BigInt.prototype.valueOf];
 
   /** Objects on the path from the root to the value being written, for cycle detection. */
-  const ancestors: Record<number, unknown> = { __proto__: null } as any;
+  let ancestors: Record<number, unknown> = { __proto__: null } as any;
   /** The key or index at each depth of that path, for error messages. */
-  const path: Record<number, string | number> = { __proto__: null } as any;
+  let path: Record<number, string | number> = { __proto__: null } as any;
   /** Text written so far: `done` in flat pieces, `out` the piece being built (see `settle`). */
   let done = '';
   let out = '';
@@ -188,8 +188,29 @@ export function strictStringify(value: unknown): string {
     }
   };
 
-  const root = resolve(value, '');
-  if (root === undefined) return 'null';
-  write(root, 0);
-  return done + out;
+  return function strictStringify(value: unknown): string {
+    // A call from inside a call (a toJSON that logs) keeps the outer call's state. Plain
+    // variables, no destructuring: a patched array iterator must not reach this state.
+    const outerAncestors = ancestors;
+    const outerPath = path;
+    const outerDone = done;
+    const outerOut = out;
+    ancestors = { __proto__: null } as any;
+    path = { __proto__: null } as any;
+    done = out = '';
+    try {
+      const root = resolve(value, '');
+      if (root === undefined) return 'null';
+      write(root, 0);
+      return done + out;
+    } finally {
+      ancestors = outerAncestors;
+      path = outerPath;
+      done = outerDone;
+      out = outerOut;
+    }
+  };
 }
+
+/** For the host (the dev server's own checks, tests): one serialiser made in this realm. */
+export const strictStringify = createStrictStringify();
