@@ -46,5 +46,9 @@ export function spawnSandboxProcess(options: ProcessOptions): ChildProcess {
     // fd 3 carries the messages, fd 4 (RUNNING_FD) whose code runs.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc', 'pipe'],
     serialization: 'json',
+    // A process group of its own: Ctrl+C in the registry's terminal is the registry's to
+    // handle (it closes the sandbox); SIGINT to a sandbox process means "stop this run".
+    // Orphans do not linger: a sandbox process exits when its channel to the registry closes.
+    detached: true,
   });
 }
