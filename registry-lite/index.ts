@@ -29,25 +29,32 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   const ctx = createRegistryContext(resolveOptions(options));
   const app = createApp(ctx);
   let server: http.Server | undefined;
+
+  function bind(port: number, host: string): Promise<{ port: number; host: string; url: string; server: http.Server }> {
+    return new Promise((resolve, reject) => {
+      const candidate = http.createServer(app);
+      candidate.keepAliveTimeout = 65_000;
+      candidate.once('error', reject);
+      candidate.listen(port, host, () => {
+        candidate.off('error', reject);
+        candidate.on('error', (error) => ctx.logger.error(`mikr0: server error: ${error.stack ?? error}`));
+        server = candidate;
+        const address = candidate.address() as AddressInfo;
+        // A wildcard address is not somewhere a client can connect to: show loopback.
+        const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
+        const shownHost = shown.includes(':') ? `[${shown}]` : shown;
+        resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}`, server: candidate });
+      });
+    });
+  }
+
   return {
     app,
     tokens: ctx.tokens,
-    listen(port = 4910, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        const candidate = http.createServer(app);
-        candidate.keepAliveTimeout = 65_000;
-        candidate.once('error', reject);
-        candidate.listen(port, host, () => {
-          candidate.off('error', reject);
-          candidate.on('error', (error) => ctx.logger.error(`mikr0: server error: ${error.stack ?? error}`));
-          server = candidate;
-          const address = candidate.address() as AddressInfo;
-          // A wildcard address is not somewhere a client can connect to: show loopback.
-          const shown = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.address;
-          const shownHost = shown.includes(':') ? `[${shown}]` : shown;
-          resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}`, server: candidate });
-        });
-      });
+    async listen(port = 4910, host = '127.0.0.1') {
+      // The sandbox processes start while the server binds: the first render finds them ready.
+      const [listening] = await Promise.all([bind(port, host), ctx.sandbox.warm()]);
+      return listening;
     },
     async close() {
       if (server) {

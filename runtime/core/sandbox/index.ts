@@ -77,6 +77,8 @@ export interface SandboxStats {
 }
 
 export interface Sandbox extends Executor {
+  /** Starts the sandbox processes now (they otherwise start with the first job); resolves once they answer. */
+  warm(): Promise<void>;
   stats(): SandboxStats;
   close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ interface Slot {
   lastHeard: number;
   /** It has said something: started, so its silence means something. */
   ready: boolean;
+  started: Promise<void>;
   /** Versions whose home this is. */
   homes: number;
   /** The version whose code the process entered last (see `RUNNING_FD`): the one holding it when it is silent. */
@@ -165,6 +168,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       jobs: new Map(),
       lastHeard: performance.now(),
       ready: false,
+      started: new Promise<void>((resolve) => {
+        child.once('message', () => resolve());
+        child.once('exit', () => resolve());
+      }),
       homes: 0,
       probation,
       watch: setInterval(() => {
@@ -469,10 +476,13 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return undefined;
   }
 
-  if (!closed) ensurePool();
-
   return {
     run,
+    async warm() {
+      if (closed) return;
+      ensurePool();
+      await Promise.all(slots.map((slot) => slot.started));
+    },
     stats: () => ({ ...stats, components: Object.fromEntries([...counters].map(([key, value]) => [key, { ...value }])) }),
     async close() {
       closed = true;
