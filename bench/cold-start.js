@@ -20,21 +20,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  BenchError,
-  distDir,
-  fail,
-  onInterrupt,
-  publish,
-  quantile,
-  renderData,
-  sleep,
-  startRegistry,
-  stopAll,
-  stopServer,
-  timedGet,
-  waitFor,
-} from './harness.js';
+import { distDir, fail, publish, quantile, renderData, runBench, sleep, startRegistry, stopServer, timedGet, waitFor } from './harness.js';
 
 const versions = Number(process.env.BENCH_VERSIONS || 20);
 const sandboxes = process.env.BENCH_SANDBOXES ? Number(process.env.BENCH_SANDBOXES) : undefined;
@@ -173,13 +159,4 @@ async function main() {
   if (logged.errors.length) console.log(`note: the registry logged ${logged.errors.length} error(s); first: ${logged.errors[0].split('\n')[0]}`);
 }
 
-onInterrupt(() => dataDir);
-try {
-  await main();
-} catch (error) {
-  console.error(`\nbench failed: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`);
-  process.exitCode = 1;
-} finally {
-  await stopAll();
-  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-}
+await runBench(main, () => dataDir);

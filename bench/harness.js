@@ -1,5 +1,5 @@
 /**
- * Plumbing shared by bench/noisy-neighbour.js and bench/cold-start.js: registry-lite in a
+ * Plumbing shared by bench/render.js, bench/noisy-neighbour.js and bench/cold-start.js: registry-lite in a
  * child process (bench/servers.js, as render.js starts it), bundles published over HTTP,
  * the CPU time of the registry's process tree, and result tables.
  *
@@ -31,15 +31,20 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Children started so far, so that every exit path can stop them (by their own PID). */
 const children = new Set();
 
-/** Forks `servers.js registry <dataDir>` with `registryOptions` merged into createRegistry()'s. */
-export function startRegistry(label, dataDir, registryOptions = {}) {
-  const env = { ...process.env, BENCH_REGISTRY_DIST: distDir, BENCH_REGISTRY_OPTIONS: JSON.stringify(registryOptions) };
-  const child = fork(serversScript, ['registry', dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.execArgv, env });
+/** Forks `servers.js <args>` (see servers.js for the modes). */
+export function startServer(label, args, { env = process.env, execArgv = process.execArgv } = {}) {
+  const child = fork(serversScript, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv, env });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const server = { label, child, exited };
   children.add(server);
   exited.then(() => children.delete(server));
   return server;
+}
+
+/** Forks `servers.js registry <dataDir>` with `registryOptions` merged into createRegistry()'s. */
+export function startRegistry(label, dataDir, registryOptions = {}, execArgv = process.execArgv) {
+  const env = { ...process.env, BENCH_REGISTRY_DIST: distDir, BENCH_REGISTRY_OPTIONS: JSON.stringify(registryOptions) };
+  return startServer(label, ['registry', dataDir], { env, execArgv });
 }
 
 /** Resolves with the first message of `type` from the child; fails if it dies or is slow. */
@@ -95,6 +100,24 @@ export function onInterrupt(tempDir) {
     if (dir) rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   });
+}
+
+/**
+ * Runs a benchmark's `main`: a BenchError prints its message, anything else its stack, both
+ * exit 1; every child is stopped and the temp folder (`tempDir()`) removed on every way out.
+ */
+export async function runBench(main, tempDir) {
+  onInterrupt(tempDir);
+  try {
+    await main();
+  } catch (error) {
+    console.error(`\nbench failed: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+    const dir = tempDir();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------

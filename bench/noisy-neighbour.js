@@ -24,22 +24,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import {
-  BenchError,
-  distDir,
-  fail,
-  onInterrupt,
-  printTable,
-  publish,
-  quantile,
-  renderData,
-  startRegistry,
-  stopAll,
-  stopServer,
-  timedGet,
-  waitFor,
-  waitIdle,
-} from './harness.js';
+import { distDir, fail, printTable, publish, quantile, renderData, runBench, startRegistry, stopServer, timedGet, waitFor, waitIdle } from './harness.js';
 
 const HEALTHY_ROUTE = '/r/component/healthy/1.0.0?name=world';
 const SPINNER_ROUTE = '/r/component/spinner/1.0.0';
@@ -209,13 +194,4 @@ async function main() {
   show(logged.warnings, 'warning');
 }
 
-onInterrupt(() => dataDir);
-try {
-  await main();
-} catch (error) {
-  console.error(`\nbench failed: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`);
-  process.exitCode = 1;
-} finally {
-  await stopAll();
-  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
-}
+await runBench(main, () => dataDir);

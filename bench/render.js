@@ -20,17 +20,12 @@
  *
  * Exit code: 0 whatever the ratio (a measurement, not a test); 1 if something failed.
  */
-import { fork } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { packTarGz } from '../dist/cli/pack.js';
+import { fail, printTable, publish, runBench, startRegistry, startServer, stopServer, waitFor } from './harness.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const serversScript = path.join(here, 'servers.js');
 const ROUTE = '/r/component/bench/1.0.0?name=world';
 const WARMUP_REQUESTS = 300;
 const CONNECTIONS = 50;
@@ -39,101 +34,12 @@ const TARGET = 0.5;
 const duration = Number(process.env.BENCH_DURATION || 10);
 const cpuProfDir = process.env.BENCH_CPU_PROF_DIR;
 
-class BenchError extends Error {}
-function fail(message) {
-  throw new BenchError(message);
-}
-
-const encoder = new TextEncoder();
 const SERVER_CODE = `'use strict';
 module.exports = {
   parameters: { name: { type: 'string', mandatory: true } },
   loader: ({ parameters }) => ({ name: parameters.name }),
 };
 `;
-
-/** The smallest publishable bundle (CONTRACT §4), as test/helpers.ts bundle() builds it. */
-function benchBundle() {
-  const pkg = {
-    name: 'bench',
-    version: '1.0.0',
-    description: 'Trivial component for bench/render.js',
-    mikr0: {
-      parameters: { name: { type: 'string', mandatory: true } },
-      files: { template: 'template.js', server: 'server.cjs' },
-      plugins: [],
-      dependencies: [],
-    },
-  };
-  return packTarGz([
-    { path: 'package.json', data: encoder.encode(JSON.stringify(pkg)) },
-    { path: 'server.cjs', data: encoder.encode(SERVER_CODE) },
-    { path: 'template.js', data: encoder.encode('export function mount(el, data) { el.textContent = `Hello, ${data.name}!`; }') },
-  ]);
-}
-
-// ---------------------------------------------------------------------------------------
-// Child processes
-
-/** Children started so far, so that every exit path can stop them (by their own PID). */
-const children = new Set();
-
-function startServer(label, args, execArgv = process.execArgv) {
-  const child = fork(serversScript, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const server = { label, child, exited, messages: [] };
-  children.add(server);
-  exited.then(() => children.delete(server));
-  return server;
-}
-
-/** Resolves with the first message of `type` from the child; fails if it dies or is slow. */
-function waitFor(server, type, timeoutMs = 30_000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new BenchError(`${server.label} server: no "${type}" message after ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (message) => {
-      if (message?.type === type) done(null, message);
-      else if (message?.type === 'failed') done(new BenchError(`${server.label} server failed to start:\n${message.message}`));
-    };
-    const onExit = (code, signal) => done(new BenchError(`${server.label} server exited early (code ${code}, signal ${signal})`));
-    function done(error, value) {
-      clearTimeout(timer);
-      server.child.off('message', onMessage);
-      server.child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve(value);
-    }
-    server.child.on('message', onMessage);
-    server.child.once('exit', onExit);
-  });
-}
-
-/** Asks a child to close cleanly; kills it (by PID) if it does not exit in time. */
-async function stopServer(server) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return { errors: [] };
-  const closed = waitFor(server, 'closed', 5_000).catch(() => ({ errors: [] }));
-  if (server.child.connected) server.child.send({ type: 'close' });
-  const result = await closed;
-  const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref());
-  if ((await Promise.race([server.exited, timeout])) === 'timeout') {
-    process.kill(server.child.pid, 'SIGKILL');
-    await server.exited;
-  }
-  return result;
-}
-
-// ---------------------------------------------------------------------------------------
-// HTTP
-
-async function publish(url, token) {
-  const res = await fetch(`${url}/r/publish/bench/1.0.0`, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/gzip' },
-    body: await benchBundle(),
-  });
-  const text = await res.text();
-  if (res.status !== 201) fail(`publishing bench@1.0.0 failed: HTTP ${res.status} ${text}`);
-}
 
 /** Sequential GETs that warm the server up; every answer must be the expected one. */
 async function warm(label, url, check) {
@@ -175,24 +81,11 @@ function runLoad(label, url) {
   }));
 }
 
-// ---------------------------------------------------------------------------------------
-
-function printTable(rows) {
-  const header = ['run', 'req/s (avg)', 'p50 (ms)', 'p99 (ms)', 'requests', 'non-2xx', 'errors'];
-  const lines = rows.map((r) => [
-    r.label,
-    r.reqPerSec.toFixed(0),
-    String(r.p50),
-    String(r.p99),
-    String(r.total),
-    String(r.non2xx),
-    String(r.errors + r.timeouts),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const format = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(format(line));
+function printRuns(rows) {
+  printTable(
+    ['run', 'req/s (avg)', 'p50 (ms)', 'p99 (ms)', 'requests', 'non-2xx', 'errors'],
+    rows.map((r) => [r.label, r.reqPerSec.toFixed(0), String(r.p50), String(r.p99), String(r.total), String(r.non2xx), String(r.errors + r.timeouts)]),
+  );
 }
 
 /** The registry's temp data folder, removed on every way out. */
@@ -204,88 +97,68 @@ async function main() {
   console.log(`autocannon: ${CONNECTIONS} connections, pipelining ${PIPELINING}, ${duration} s per run, GET ${ROUTE}`);
 
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mikr0-bench-'));
-  try {
-    const registryExecArgv = cpuProfDir
-      ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`]
-      : process.execArgv;
-    const registry = startServer('registry', ['registry', dataDir], registryExecArgv);
-    const { url: registryUrl, token } = await waitFor(registry, 'ready');
-    await publish(registryUrl, token);
-    const reference = await warm('registry', registryUrl, checkRender);
-    const bodyBytes = Buffer.byteLength(reference.body);
-    console.log(`registry response: ${bodyBytes} bytes, ${reference.contentType}: ${reference.body}`);
+  const registryExecArgv = cpuProfDir
+    ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProfDir)}`]
+    : process.execArgv;
+  const registry = startRegistry('registry', dataDir, {}, registryExecArgv);
+  const { url: registryUrl, token } = await waitFor(registry, 'ready');
+  await publish(registryUrl, token, 'bench', '1.0.0', { serverCode: SERVER_CODE, parameters: { name: { type: 'string', mandatory: true } } });
+  const reference = await warm('registry', registryUrl, checkRender);
+  const bodyBytes = Buffer.byteLength(reference.body);
+  console.log(`registry response: ${bodyBytes} bytes, ${reference.contentType}: ${reference.body}`);
 
-    const bare = startServer('bare', ['bare']);
-    bare.child.send({ type: 'body', body: reference.body, contentType: reference.contentType });
-    const { url: bareUrl } = await waitFor(bare, 'ready');
-    await warm('bare', bareUrl, (res, body, i) => {
-      if (res.status !== 200 || body !== reference.body || res.headers.get('content-type') !== reference.contentType) {
-        fail(`bare server request #${i + 1} did not answer the reference body (HTTP ${res.status})`);
-      }
-    });
+  const bare = startServer('bare', ['bare']);
+  bare.child.send({ type: 'body', body: reference.body, contentType: reference.contentType });
+  const { url: bareUrl } = await waitFor(bare, 'ready');
+  await warm('bare', bareUrl, (res, body, i) => {
+    if (res.status !== 200 || body !== reference.body || res.headers.get('content-type') !== reference.contentType) {
+      fail(`bare server request #${i + 1} did not answer the reference body (HTTP ${res.status})`);
+    }
+  });
 
-    console.log('');
-    // Interleaved runs (bare, registry, bare, registry, bare): drift on a noisy machine
-    // falls on both sides instead of on one.
-    const bares = [];
-    const regs = [];
-    bares.push(await runLoad('bare node:http (1)', bareUrl));
-    regs.push(await runLoad('registry-lite (1)', registryUrl));
-    bares.push(await runLoad('bare node:http (2)', bareUrl));
-    regs.push(await runLoad('registry-lite (2)', registryUrl));
-    bares.push(await runLoad('bare node:http (3)', bareUrl));
+  console.log('');
+  // Interleaved runs (bare, registry, bare, registry, bare): drift on a noisy machine
+  // falls on both sides instead of on one.
+  const bares = [];
+  const regs = [];
+  bares.push(await runLoad('bare node:http (1)', bareUrl));
+  regs.push(await runLoad('registry-lite (1)', registryUrl));
+  bares.push(await runLoad('bare node:http (2)', bareUrl));
+  regs.push(await runLoad('registry-lite (2)', registryUrl));
+  bares.push(await runLoad('bare node:http (3)', bareUrl));
 
-    const [registryClosed] = await Promise.all([stopServer(registry), stopServer(bare)]);
+  const [registryClosed] = await Promise.all([stopServer(registry), stopServer(bare)]);
 
-    const mean = (runs) => runs.reduce((sum, run) => sum + run.reqPerSec, 0) / runs.length;
-    const baseline = mean(bares);
-    const ratio = baseline > 0 ? mean(regs) / baseline : 0;
-    const sum = (key) => regs.reduce((n, r) => n + r[key], 0);
-    const reg = { non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), total: Math.min(...regs.map((r) => r.total)) };
-    console.log('');
-    printTable([bares[0], regs[0], bares[1], regs[1], bares[2]]);
-    console.log('');
-    console.log(`bare baseline (mean of ${bares.length} runs) = ${baseline.toFixed(0)} req/s; registry-lite (mean of ${regs.length}) = ${mean(regs).toFixed(0)} req/s`);
-    console.log(`ratio registry/bare = ${ratio.toFixed(2)} (target >= ${TARGET})`);
-    if (cpuProfDir) console.log(`CPU profiles of the registry process (main thread and workers) in ${path.resolve(cpuProfDir)}`);
+  const mean = (runs) => runs.reduce((sum, run) => sum + run.reqPerSec, 0) / runs.length;
+  const baseline = mean(bares);
+  const ratio = baseline > 0 ? mean(regs) / baseline : 0;
+  const sum = (key) => regs.reduce((n, r) => n + r[key], 0);
+  const reg = { non2xx: sum('non2xx'), errors: sum('errors'), timeouts: sum('timeouts'), total: Math.min(...regs.map((r) => r.total)) };
+  console.log('');
+  printRuns([bares[0], regs[0], bares[1], regs[1], bares[2]]);
+  console.log('');
+  console.log(`bare baseline (mean of ${bares.length} runs) = ${baseline.toFixed(0)} req/s; registry-lite (mean of ${regs.length}) = ${mean(regs).toFixed(0)} req/s`);
+  console.log(`ratio registry/bare = ${ratio.toFixed(2)} (target >= ${TARGET})`);
+  if (cpuProfDir) console.log(`CPU profiles of the registry process (main thread and workers) in ${path.resolve(cpuProfDir)}`);
 
-    const problems = [];
-    if (reg.non2xx > 0) problems.push(`${reg.non2xx} non-2xx responses`);
-    if (reg.errors > 0) problems.push(`${reg.errors} connection errors`);
-    if (reg.timeouts > 0) problems.push(`${reg.timeouts} timeouts`);
-    if (reg.total === 0) problems.push('no request completed');
-    if (problems.length) {
-      console.error(`\nregistry run was not clean: ${problems.join(', ')}`);
-      if (registryClosed.errors?.length) console.error(`registry log errors (${registryClosed.errors.length}), first: ${registryClosed.errors[0]}`);
+  const problems = [];
+  if (reg.non2xx > 0) problems.push(`${reg.non2xx} non-2xx responses`);
+  if (reg.errors > 0) problems.push(`${reg.errors} connection errors`);
+  if (reg.timeouts > 0) problems.push(`${reg.timeouts} timeouts`);
+  if (reg.total === 0) problems.push('no request completed');
+  if (problems.length) {
+    console.error(`\nregistry run was not clean: ${problems.join(', ')}`);
+    if (registryClosed.errors?.length) console.error(`registry log errors (${registryClosed.errors.length}), first: ${registryClosed.errors[0]}`);
+    process.exitCode = 1;
+  } else if (registryClosed.errors?.length) {
+    console.log(`note: the registry logged ${registryClosed.errors.length} error(s); first: ${registryClosed.errors[0]}`);
+  }
+  for (const b of bares) {
+    if (b.non2xx > 0 || b.errors > 0 || b.total === 0) {
+      console.error(`${b.label} was not clean: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.total} requests`);
       process.exitCode = 1;
-    } else if (registryClosed.errors?.length) {
-      console.log(`note: the registry logged ${registryClosed.errors.length} error(s); first: ${registryClosed.errors[0]}`);
     }
-    for (const b of bares) {
-      if (b.non2xx > 0 || b.errors > 0 || b.total === 0) {
-        console.error(`${b.label} was not clean: ${b.non2xx} non-2xx, ${b.errors} errors, ${b.total} requests`);
-        process.exitCode = 1;
-      }
-    }
-  } finally {
-    await Promise.all([...children].map(stopServer));
-    await fs.rm(dataDir, { recursive: true, force: true });
   }
 }
 
-// Ctrl-C: stop the children by PID (they also stop by themselves when the IPC channel
-// closes), remove the temp folder, and leave.
-process.once('SIGINT', () => {
-  for (const server of children) {
-    if (server.child.exitCode === null && server.child.signalCode === null) process.kill(server.child.pid, 'SIGTERM');
-  }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  process.exit(130);
-});
-
-try {
-  await main();
-} catch (error) {
-  console.error(`\nbench failed: ${error instanceof BenchError ? error.message : (error?.stack ?? error)}`);
-  process.exitCode = 1;
-}
+await runBench(main, () => dataDir);
