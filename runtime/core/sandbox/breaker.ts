@@ -29,6 +29,13 @@ export function createBreaker(options: BreakerOptions = {}) {
   const cooldownMs = options.cooldownMs ?? 30_000;
   const states = new Map<string, State>();
 
+  /** Versions with only old failures and no cut-off running are forgotten: memory stays bounded. */
+  function forget(now: number) {
+    for (const [key, state] of states) {
+      if (now >= state.openUntil && !state.trial && state.failures.every((t) => now - t >= windowMs)) states.delete(key);
+    }
+  }
+
   return {
     /** A 503 when `key` is cut off; null when it may run. */
     check(key: string, now = Date.now()): Mikr0Error | null {
@@ -53,6 +60,7 @@ export function createBreaker(options: BreakerOptions = {}) {
 
     /** Records a failure; true when it cut the version off. */
     failure(key: string, reason: string, now = Date.now()): boolean {
+      if (states.size >= MAX_TRACKED && !states.has(key)) forget(now);
       const state = states.get(key) ?? { failures: [], openUntil: 0, cooldown: cooldownMs, trial: false, last: reason };
       states.set(key, state);
       state.last = reason;
@@ -70,11 +78,17 @@ export function createBreaker(options: BreakerOptions = {}) {
       return true;
     },
 
+    /** Versions it keeps state for. */
+    tracked: () => states.size,
+
     success(key: string) {
       const state = states.get(key);
       if (state?.trial) states.delete(key);
     },
   };
 }
+
+/** Versions the breaker keeps state for before it forgets the quiet ones. */
+const MAX_TRACKED = 10_000;
 
 export type Breaker = ReturnType<typeof createBreaker>;

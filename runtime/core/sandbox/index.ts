@@ -150,7 +150,8 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const breaker = createBreaker(options.breaker);
   const stats = { moduleCacheHits: 0, moduleCacheMisses: 0, processRestarts: 0 };
   const counters = new Map<string, ComponentCounters>();
-  const homes = new LRUCache<string, Slot>({ max: 10_000 });
+  // A slot counts the versions whose home it is; a home replaced or forgotten stops counting.
+  const homes = new LRUCache<string, Slot>({ max: 10_000, dispose: (slot) => void slot.homes-- });
   const codeCache = new LRUCache<string, string>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (v) => v.length || 1 });
   const slots: Slot[] = [];
   let spare: Slot | undefined;
@@ -381,9 +382,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       }
     }
     const chosen = best ?? (home && slots.includes(home) ? home : slots[0]);
-    if (home && home !== chosen) home.homes--;
-    if (home !== chosen) chosen.homes++;
-    homes.set(key, chosen);
+    if (home !== chosen) {
+      chosen.homes++;
+      homes.set(key, chosen);
+    }
     return chosen;
   }
 
