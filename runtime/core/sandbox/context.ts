@@ -21,8 +21,9 @@ import { contextEvents } from './globals-events.js';
 import { createStrictStringify } from './serialize.js';
 
 export interface ContextHost {
-  label: string;
-  code: string;
+  /** The version (`name@version`) and its server code, when known at creation; else see `load`. */
+  label?: string;
+  code?: string;
   cachedData?: Buffer;
   /**
    * How an entry that runs too long is stopped: after `timeout` ms (a watchdog thread per
@@ -57,6 +58,12 @@ export interface ContextHost {
 }
 
 export interface ComponentContext {
+  /**
+   * Compiles the version's server code into this context (once). A context can be made ahead,
+   * before anyone asks for a version, and loaded when one does: the first render of a version
+   * then skips making the context and its globals.
+   */
+  load(label: string, code: string, cachedData?: Buffer): void;
   run(job: number, kind: string, action: string, argsJson: string): void;
   /** Stops everything job `job` left behind (timers, intervals, fetches). */
   end(job: number): void;
@@ -101,13 +108,14 @@ function parseUrl(input: string, base: string | undefined): string {
 
 export function createComponentContext(host: ContextHost): ComponentContext {
   const context = vm.createContext(Object.create(null), {
-    name: host.label,
     codeGeneration: { strings: false, wasm: false },
     ...(host.microtasks === 'host' ? {} : { microtaskMode: 'afterEvaluate' as const }),
   });
   const ContextError = vm.runInContext('Error', context) as ErrorConstructor;
-  const filename = `mikr0://${host.label}/server.cjs`;
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${host.code}\n})`;
+  let label = '';
+  let filename = '';
+  let script: vm.Script | undefined;
+  let moduleFunction: unknown;
   let inbox: unknown[][] = [];
   let scheduled = false;
   /** Run an entry even with no task: microtasks are waiting in the context's queue. */
@@ -128,8 +136,15 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     schedule();
     throw new ContextError('import() is not available in server code: bundle the module into server.cjs');
   }) as any;
-  const script = new vm.Script(wrapped, { filename, cachedData: host.cachedData, importModuleDynamically: refuseImport });
-  const moduleFunction = script.runInContext(context);
+
+  function load(version: string, code: string, cachedData?: Buffer) {
+    if (script) throw new Error(`This sandbox context already holds ${label}`);
+    label = version;
+    filename = `mikr0://${label}/server.cjs`;
+    const wrapped = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
+    script = new vm.Script(wrapped, { filename, cachedData, importModuleDynamically: refuseImport });
+    moduleFunction = script.runInContext(context);
+  }
 
   /**
    * Records that the running job owns host callback `id`. False when that job has already
@@ -185,12 +200,12 @@ export function createComponentContext(host: ContextHost): ComponentContext {
         host.done(job, String(info), data === undefined ? undefined : String(data), html === undefined ? undefined : String(html), load === true);
         if (info === '' && !ran) {
           ran = true;
-          cache = script.createCachedData();
+          cache = script?.createCachedData();
         }
         return undefined;
       }
       case 'log':
-        host.log(String(args[0]), `[${host.label}] ${String(args[1])}`);
+        host.log(String(args[0]), `[${label}] ${String(args[1])}`);
         return undefined;
       case 'require':
         return host.require(String(args[0]));
@@ -271,6 +286,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
 
   const run = (key: keyof typeof sources) => scripts[key].runInContext(context);
   run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), encoding: run('encoding'), url: run('url'), events: run('events'), stringify: run('stringify')() }, host.maxResultBytes);
+  if (host.code !== undefined) load(host.label ?? 'component', host.code, host.cachedData);
 
   function end(job: number) {
     const owned = jobs.get(job);
@@ -295,6 +311,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
   }
 
   return {
+    load,
     run(job, kind, action, argsJson) {
       jobs.set(job, new Set());
       queue(['run', job, kind, action, argsJson, host.pluginNames]);
@@ -303,7 +320,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     jobs: () => [...jobs.keys()],
     codeCache: () => cache,
     evaluate(source, name) {
-      if (disposed) throw new Error(`The sandbox context of ${host.label} was disposed`);
+      if (disposed) throw new Error(`The sandbox context of ${label} was disposed`);
       return new vm.Script(source, { filename: name, importModuleDynamically: refuseImport }).runInContext(context);
     },
     dispose,

@@ -103,6 +103,8 @@ interface Slot {
   /** It has said something: started, so its silence means something. */
   ready: boolean;
   started: Promise<void>;
+  /** Versions whose source was sent (or is on its way) to this process; the process asks for any it dropped. */
+  sources: Map<string, Promise<void>>;
   /** Versions whose home this is. */
   homes: number;
   /** The version whose code the process entered last (see `RUNNING_FD`): the one holding it when it is silent. */
@@ -169,6 +171,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       jobs: new Map(),
       lastHeard: performance.now(),
       ready: false,
+      sources: new Map(),
       started: new Promise<void>((resolve) => {
         child.once('message', () => resolve());
         child.once('exit', () => resolve());
@@ -470,7 +473,18 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     // An idle process sends nothing: its silence counts from its first job.
     if (slot.jobs.size === 0) slot.lastHeard = performance.now();
     slot.jobs.set(job.id, job);
-    slot.send(job.message);
+    // The first job of a version here goes out behind its source: no round trip to ask for it.
+    let sent = slot.sources.get(job.key);
+    if (!sent) {
+      if (slot.sources.size >= processOptions.cacheSize) slot.sources.clear();
+      const { name, version } = job.message;
+      sent = loadSource(name, version).then(
+        (code) => slot.send({ t: 'source', key: job.key, code, cache: codeCache.get(job.key) }),
+        (error) => slot.send({ t: 'source', key: job.key, error: String(error?.message ?? error) }),
+      );
+      slot.sources.set(job.key, sent);
+    }
+    sent.then(() => slot.send(job.message));
   }
 
   function findProbation(job: Job): Slot | undefined {

@@ -30,6 +30,7 @@ interface Entry {
   /** Jobs waiting for the source. */
   waiting: Extract<ToProcess, { t: 'run' }>[];
   cacheSent: boolean;
+  used: boolean;
 }
 
 /** Compiled components, least recently used first (a Map keeps insertion order). */
@@ -46,12 +47,9 @@ function finish(id: number, message: FromProcess) {
   post(message);
 }
 
-function contextFor(entry: Entry, code: string, cache: Buffer | undefined): ComponentContext {
-  const key = entry.key;
+/** A context whose work belongs to `entry`; its server code is loaded later (`loaded`). */
+function contextFor(entry: Entry): ComponentContext {
   return createComponentContext({
-    label: key,
-    code,
-    cachedData: cache,
     // The pool sends SIGINT when this process stays silent past the timeout (index.ts).
     timeout: 'signal',
     maxResultBytes: options.maxResultBytes,
@@ -74,10 +72,10 @@ function contextFor(entry: Entry, code: string, cache: Buffer | undefined): Comp
       held.push({ entry, id, load, message: info === '' ? { t: 'done', id, hit: job.hit, data: data!, html } : { t: 'done', id, hit: job.hit, error: info, load } });
     },
     entering() {
-      if (running === key) return;
-      running = key;
+      if (running === entry.key) return;
+      running = entry.key;
       try {
-        writeSync(RUNNING_FD, `${key}\n`);
+        writeSync(RUNNING_FD, `${entry.key}\n`);
       } catch {
         // A full pipe: the pool learns it with the next one.
       }
@@ -161,18 +159,20 @@ function reclaimOrExit() {
 function run(message: Extract<ToProcess, { t: 'run' }>) {
   const key = `${message.name}@${message.version}`;
   let entry = components.get(key);
-  const hit = entry?.context !== undefined;
+  // A hit: the version was compiled here and has already run (a source sent ahead is not one).
+  const hit = entry?.context !== undefined && entry.used;
   jobs.set(message.id, { key, hit });
   if (entry) {
     // Most recently used goes last.
     components.delete(key);
     components.set(key, entry);
   } else {
-    entry = { key, waiting: [], cacheSent: false };
+    entry = { key, waiting: [], cacheSent: false, used: false };
     components.set(key, entry);
     post({ t: 'source', key, name: message.name, version: message.version });
     evict();
   }
+  entry.used = true;
   if (entry.context) entry.context.run(message.id, message.kind, message.action ?? '', message.args);
   else entry.waiting.push(message);
 }
@@ -187,22 +187,47 @@ function evict() {
   }
 }
 
+/**
+ * A context made while the process is idle, for the next version it meets: its first render
+ * then only compiles the version's code (making a context and its globals takes a few ms).
+ */
+let spare: Entry | undefined;
+function prepareSpare() {
+  setImmediate(() => {
+    if (spare) return;
+    const entry: Entry = { key: '', waiting: [], cacheSent: false, used: false };
+    entry.context = contextFor(entry);
+    spare = entry;
+  });
+}
+
 function loaded(message: Extract<ToProcess, { t: 'source' }>) {
-  const entry = components.get(message.key);
-  if (!entry || entry.context) return;
-  const waiting = entry.waiting;
-  entry.waiting = [];
+  const known = components.get(message.key);
+  if (known?.context) return;
   if (message.code === undefined) {
     components.delete(message.key);
     const error = JSON.stringify({ message: message.error ?? 'server code unavailable' });
-    for (const job of waiting) finish(job.id, { t: 'done', id: job.id, hit: false, error, load: true });
+    for (const job of known?.waiting ?? []) finish(job.id, { t: 'done', id: job.id, hit: false, error, load: true });
     return;
   }
+  // The spare context becomes this version's (its callbacks belong to its own entry object).
+  const entry = spare ?? { key: '', waiting: [], cacheSent: false, used: false };
+  spare = undefined;
+  entry.key = message.key;
+  entry.waiting = known?.waiting ?? [];
+  entry.used = known?.used ?? false;
+  components.delete(message.key);
+  components.set(message.key, entry);
+  if (!known) evict();
+  prepareSpare();
+  const waiting = entry.waiting;
+  entry.waiting = [];
   try {
-    entry.context = contextFor(entry, message.code, message.cache ? Buffer.from(message.cache, 'base64') : undefined);
+    entry.context ??= contextFor(entry);
+    entry.context.load(message.key, message.code, message.cache ? Buffer.from(message.cache, 'base64') : undefined);
   } catch (error: any) {
     // A syntax error: V8 compiled it in this realm, but only its text leaves.
-    components.delete(message.key);
+    drop(entry);
     const info = JSON.stringify({ message: String(error?.message ?? error), stack: String(error?.stack ?? '') });
     for (const job of waiting) finish(job.id, { t: 'done', id: job.id, hit: false, error: info, load: true });
     return;
@@ -258,3 +283,4 @@ setInterval(() => {
 }, 25);
 // Started: from now on this process's silence means it is held by a run.
 post({ t: 'beat' });
+prepareSpare();
