@@ -22,6 +22,15 @@ export interface ContextOverrides {
   target?: (record: VersionRecord, req: Req, base: RenderTarget) => RenderTarget;
 }
 
+/**
+ * V8's code cache of a version's server code, per V8 version (V8 accepts no other). Outside
+ * every bundle's prefix: a bundle file must never land where the sandbox reads a code cache
+ * (V8's deserializer is not built for hostile input). No package name starts with "_".
+ */
+function codeCacheKey(record: VersionRecord): string {
+  return `_v8-cache/${record.prefix}/${record.manifest.server}.v8-${process.versions.v8}.cache`;
+}
+
 export function createRegistryContext(options: ResolvedOptions, overrides: ContextOverrides = {}) {
   const db = openDatabase(options.database);
   const components = createComponentStore(db);
@@ -38,6 +47,17 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
       const bytes = await storage.getItemRaw(`${record.prefix}/${record.manifest.server}`);
       if (!bytes) throw new Error(`the server code of ${name}@${version} is missing from storage`);
       return Buffer.from(bytes).toString('utf8');
+    },
+    // Private files of the registry (never served: /r/static serves only a bundle's client files).
+    codeCache: {
+      load: async (name, version) => {
+        const record = components.get(name, version);
+        return record?.manifest.server ? storage.getItemRaw(codeCacheKey(record)) : null;
+      },
+      save: async (name, version, data) => {
+        const record = components.get(name, version);
+        if (record?.manifest.server) await storage.setItemRaw(codeCacheKey(record), data);
+      },
     },
     dependencies: options.dependencies,
     root: options.root,

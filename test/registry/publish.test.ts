@@ -27,7 +27,8 @@ async function storedKeys() {
     const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)])));
     return nested.flat();
   };
-  return (await walk(path.join(registry.dataDir, 'storage'))).sort();
+  // The registry's own code caches (written a moment after a first render) are not bundle files.
+  return (await walk(path.join(registry.dataDir, 'storage'))).filter((key) => !key.includes(`${path.sep}_v8-cache${path.sep}`)).sort();
 }
 
 const listing = async () => (await fetch(`${registry.url}/r/components?per_page=100`)).json();

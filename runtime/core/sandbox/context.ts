@@ -69,7 +69,7 @@ export interface ComponentContext {
   end(job: number): void;
   /** Jobs queued or running here. */
   jobs(): number[];
-  /** V8's code cache for the compiled server code, once it has run. */
+  /** V8's code cache for the compiled server code, once it has run, when it was not given a usable one. */
   codeCache(): Buffer | undefined;
   /**
    * Compiles `source` as a script of this context and returns what it evaluates to, outside
@@ -198,10 +198,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
         const [job, info, data, html, load] = args;
         if (!jobs.has(job)) return undefined;
         host.done(job, String(info), data === undefined ? undefined : String(data), html === undefined ? undefined : String(html), load === true);
-        if (info === '' && !ran) {
-          ran = true;
-          cache = script?.createCachedData();
-        }
+        if (info === '') ran = true;
         return undefined;
       }
       case 'log':
@@ -318,7 +315,12 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     },
     end,
     jobs: () => [...jobs.keys()],
-    codeCache: () => cache,
+    // Made when asked (after the first success), not while a job waits for its answer.
+    codeCache() {
+      // Only when there is something new: no cache was given, or V8 refused the one given.
+      if (!ran || !script || script.cachedDataRejected === false) return undefined;
+      return (cache ??= script.createCachedData());
+    },
     evaluate(source, name) {
       if (disposed) throw new Error(`The sandbox context of ${label} was disposed`);
       return new vm.Script(source, { filename: name, importModuleDynamically: refuseImport }).runInContext(context);

@@ -34,6 +34,15 @@ export interface Logger {
 export interface SandboxOptions {
   /** Fetches a component's `server.cjs` source. */
   loadSource(name: string, version: string): Promise<string>;
+  /**
+   * V8's code cache of a version's server code, kept where the registry keeps things, so the
+   * first render after a restart skips most of the compile. Optional; a cache V8 does not
+   * accept (another Node version) is ignored and replaced.
+   */
+  codeCache?: {
+    load(name: string, version: string): Promise<Uint8Array | null>;
+    save(name: string, version: string, data: Uint8Array): Promise<void>;
+  };
   /** npm packages and Node built-ins server code may `require` (default none). */
   dependencies?: string[] | true;
   /** Where allow-listed packages are resolved from (default `process.cwd()`). */
@@ -277,13 +286,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         return job.reject(executionError(job.message, info, message.load === true, (text) => logger.error(text)));
       }
       case 'source':
-        loadSource(message.name, message.version).then(
-          (code) => slot.send({ t: 'source', key: message.key, code, cache: codeCache.get(message.key) }),
-          (error) => slot.send({ t: 'source', key: message.key, error: String(error?.message ?? error) }),
-        );
+        sendSource(slot, message.key, message.name, message.version);
         return;
       case 'cache':
-        codeCache.set(message.key, message.data);
+        keepCodeCache(message.key, message.data);
         return;
       case 'plugin':
         callPlugin(message.name, message.args).then(
@@ -299,8 +305,32 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     }
   }
 
-  function loadSource(name: string, version: string) {
-    return options.loadSource(name, version);
+  /** Loads `key`'s source (and its code cache, when there is one) and sends it to `slot`. */
+  function sendSource(slot: Slot, key: string, name: string, version: string): Promise<void> {
+    return Promise.all([options.loadSource(name, version), cachedCode(key, name, version)]).then(
+      ([code, cache]) => slot.send({ t: 'source', key, code, cache }),
+      (error) => slot.send({ t: 'source', key, error: String(error?.message ?? error) }),
+    );
+  }
+
+  async function cachedCode(key: string, name: string, version: string): Promise<string | undefined> {
+    const known = codeCache.get(key);
+    if (known !== undefined || !options.codeCache) return known;
+    const stored = await options.codeCache.load(name, version).catch(() => null);
+    if (!stored) return undefined;
+    const data = Buffer.from(stored).toString('base64');
+    codeCache.set(key, data);
+    return data;
+  }
+
+  /** A process made a code cache for `key` (it had none, or V8 refused it): kept for the others, and stored. */
+  function keepCodeCache(key: string, data: string) {
+    codeCache.set(key, data);
+    if (!options.codeCache) return;
+    const at = key.lastIndexOf('@');
+    options.codeCache.save(key.slice(0, at), key.slice(at + 1), Buffer.from(data, 'base64')).catch((error) => {
+      logger.warn(`mikr0 sandbox: could not store the code cache of ${key}: ${error?.message ?? error}`);
+    });
   }
 
   async function callPlugin(name: string, argsJson: string): Promise<string> {
@@ -478,10 +508,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (!sent) {
       if (slot.sources.size >= processOptions.cacheSize) slot.sources.clear();
       const { name, version } = job.message;
-      sent = loadSource(name, version).then(
-        (code) => slot.send({ t: 'source', key: job.key, code, cache: codeCache.get(job.key) }),
-        (error) => slot.send({ t: 'source', key: job.key, error: String(error?.message ?? error) }),
-      );
+      sent = sendSource(slot, job.key, name, version);
       slot.sources.set(job.key, sent);
     }
     sent.then(() => slot.send(job.message));

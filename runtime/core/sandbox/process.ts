@@ -108,11 +108,13 @@ function release() {
   }
 }
 
+/** V8's code cache of a version that ran, for the pool to hand other processes: made once the answers are out. */
 function sendCodeCache(entry: Entry) {
-  const cache = entry.context?.codeCache();
-  if (!cache) return;
   entry.cacheSent = true;
-  post({ t: 'cache', key: entry.key, data: cache.toString('base64') });
+  setTimeout(() => {
+    const cache = entry.context?.disposed ? undefined : entry.context?.codeCache();
+    if (cache) post({ t: 'cache', key: entry.key, data: cache.toString('base64') });
+  }, 50).unref();
 }
 
 /** Every job of `entry` fails with `fault`; its context goes (it may hold a runaway chain). */
@@ -193,12 +195,13 @@ function evict() {
  */
 let spare: Entry | undefined;
 function prepareSpare() {
-  setImmediate(() => {
+  // A little later: not in the way of the job that took the last one, nor of its answer.
+  setTimeout(() => {
     if (spare) return;
     const entry: Entry = { key: '', waiting: [], cacheSent: false, used: false };
     entry.context = contextFor(entry);
     spare = entry;
-  });
+  }, 20);
 }
 
 function loaded(message: Extract<ToProcess, { t: 'source' }>) {
