@@ -112,8 +112,8 @@ interface Slot {
   /** It has said something: started, so its silence means something. */
   ready: boolean;
   started: Promise<void>;
-  /** Versions whose source was sent (or is on its way) to this process; the process asks for any it dropped. */
-  sources: Map<string, Promise<void>>;
+  /** Versions whose source was sent (true) or is on its way to this process; it asks for any it dropped. */
+  sources: Map<string, Promise<void> | true>;
   /** Versions whose home this is. */
   homes: number;
   /** The version whose code the process entered last (see `RUNNING_FD`): the one holding it when it is silent. */
@@ -504,14 +504,14 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     if (slot.jobs.size === 0) slot.lastHeard = performance.now();
     slot.jobs.set(job.id, job);
     // The first job of a version here goes out behind its source: no round trip to ask for it.
-    let sent = slot.sources.get(job.key);
-    if (!sent) {
-      if (slot.sources.size >= processOptions.cacheSize) slot.sources.clear();
-      const { name, version } = job.message;
-      sent = sendSource(slot, job.key, name, version);
-      slot.sources.set(job.key, sent);
-    }
-    sent.then(() => slot.send(job.message));
+    const sent = slot.sources.get(job.key);
+    if (sent === true) return slot.send(job.message);
+    if (sent) return void sent.then(() => slot.send(job.message));
+    if (slot.sources.size >= processOptions.cacheSize) slot.sources.clear();
+    const { name, version } = job.message;
+    const sending = sendSource(slot, job.key, name, version).then(() => void slot.sources.set(job.key, true));
+    slot.sources.set(job.key, sending);
+    sending.then(() => slot.send(job.message));
   }
 
   function findProbation(job: Job): Slot | undefined {
