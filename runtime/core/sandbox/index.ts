@@ -199,11 +199,12 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       slot.pingAt = slot.interruptedAt = undefined;
       for (const message of batch) onMessage(slot, message);
     });
+    // One line per change of version; only the last complete line matters.
+    let partial = '';
     child.stdio[RUNNING_FD]?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('latin1');
-      const end = text.lastIndexOf('\n');
-      const start = text.lastIndexOf('\n', end - 1) + 1;
-      if (end > 0) slot.running = text.slice(start, end);
+      const lines = (partial + chunk.toString('latin1')).split('\n');
+      partial = lines.pop()!;
+      if (lines.length) slot.running = lines[lines.length - 1];
     });
     child.on('error', (error) => logger.error(`mikr0 sandbox: a sandbox process failed: ${error.message}`));
     child.on('exit', (code, signal) => onExit(slot, code, signal));
