@@ -190,14 +190,15 @@ function evict() {
 }
 
 /**
- * A context made while the process is idle, for the next version it meets: its first render
- * then only compiles the version's code (making a context and its globals takes a few ms).
+ * A context made ahead, for the next version this process meets: its first render then only
+ * compiles the version's code (a context and its globals take a couple of ms to make). Made
+ * when the process is idle, never in the way of a job.
  */
 let spare: Entry | undefined;
 function prepareSpare() {
-  // A little later: not in the way of the job that took the last one, nor of its answer.
   setTimeout(() => {
     if (spare) return;
+    if (jobs.size > 0) return prepareSpare();
     const entry: Entry = { key: '', waiting: [], cacheSent: false, used: false };
     entry.context = contextFor(entry);
     spare = entry;
