@@ -8,6 +8,8 @@
  * (for `AbortSignal.timeout`), `structuredClone` (messages are copies), `report` (where a
  * throwing listener's error goes) and `now` (event time stamps).
  */
+import type { ContextKit } from './globals.js';
+
 export interface EventsSupport {
   DOMException: new (message?: string, name?: string) => Error;
   structuredClone: (value: unknown, options?: { transfer?: unknown[] }) => unknown;
@@ -15,6 +17,7 @@ export interface EventsSupport {
   delay: ((task: () => void, ms: number) => void) | undefined;
   report: (error: unknown) => void;
   now: () => number;
+  kit: ContextKit;
 }
 export interface ContextEvents {
   Event: unknown;
@@ -37,25 +40,9 @@ export function contextEvents(support: EventsSupport): ContextEvents {
   // patch of Function.prototype.call is not seen (and no argument array is allocated).
   const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const OwnTypeError = TypeError;
-  const OwnArray = Array;
   const isArray = Array.isArray;
   const arraySplice = uncurry(Array.prototype.splice);
-  // Internal lists have no prototype, so a patched Array.prototype never sees their contents.
-  const list = (): any[] => setPrototypeOf([], null);
-  const push = (items: any[], value: unknown) => {
-    items[items.length] = value;
-  };
-  const toArray = (items: any[]): any[] => setPrototypeOf(items, OwnArray.prototype);
-  const record = (): any => create(null);
-  /** A TypeError with the `code` Node gives the same failure, for code that checks it. */
-  const typeError = (message: string, code: string) => {
-    const error: any = new OwnTypeError(message);
-    error.code = code;
-    return error;
-  };
-  const missingArgs = (count: number, needed: number, names: string) => {
-    if (count < needed) throw typeError(`The ${names} argument${needed > 1 ? 's' : ''} must be specified`, 'ERR_MISSING_ARGS');
-  };
+  const { list, push, toArray, record, typeError, missingArgs } = support.kit;
 
   let beginDispatch: (event: Event, target: EventTarget) => void;
   let endDispatch: (event: Event) => void;

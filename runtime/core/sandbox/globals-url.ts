@@ -10,6 +10,8 @@
  * (escaped so that it cannot spill into a neighbouring part) and parse that: what the
  * parser rejects leaves the URL unchanged, as the setters' specification does.
  */
+import type { ContextKit } from './globals.js';
+
 export interface ContextUrl {
   URL: unknown;
   URLSearchParams: unknown;
@@ -20,17 +22,17 @@ export interface ContextUrl {
 export function contextUrl(
   parseUrlText: (input: string, base: string | undefined) => string,
   utf8Decode: (bytes: Uint8Array) => string,
+  kit: ContextKit,
 ): ContextUrl {
   'use strict';
   const apply = Reflect.apply;
   const ownKeys = Reflect.ownKeys;
-  const { create, defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
+  const { defineProperty, freeze, getPrototypeOf, setPrototypeOf } = Object;
   // uncurry(f)(self, ...args) is f.call(self, ...args) with the call captured now, so a later
   // patch of Function.prototype.call is not seen (and no argument array is allocated).
   const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const jsonParse = JSON.parse;
   const OwnTypeError = TypeError;
-  const OwnArray = Array;
   const U8 = Uint8Array;
   const encodeURIComponentOwn = encodeURIComponent;
   const fromCharCode = String.fromCharCode;
@@ -42,25 +44,9 @@ export function contextUrl(
   const toWellFormed = uncurry((String.prototype as any).toWellFormed);
   const propertyIsEnumerable = uncurry(Object.prototype.propertyIsEnumerable);
   const IteratorPrototype = getPrototypeOf(getPrototypeOf([][Symbol.iterator]()));
-  // Internal lists have no prototype, so a patched Array.prototype never sees their contents.
-  const list = (): any[] => setPrototypeOf([], null);
-  const push = (items: any[], value: unknown) => {
-    items[items.length] = value;
-  };
-  /** Hands an internal list to the component as an ordinary array. */
-  const toArray = (items: any[]): any[] => setPrototypeOf(items, OwnArray.prototype);
-  const record = (): any => create(null);
+  const { list, push, toArray, record, typeError, missingArgs } = kit;
   /** WebIDL USVString: ToString (which throws for symbols), lone surrogates to U+FFFD. */
   const usv = (value: unknown): string => toWellFormed(`${value}`);
-  /** A TypeError with the `code` Node gives the same failure, for code that checks it. */
-  const typeError = (message: string, code: string) => {
-    const error: any = new OwnTypeError(message);
-    error.code = code;
-    return error;
-  };
-  const missingArgs = (count: number, needed: number, names: string) => {
-    if (count < needed) throw typeError(`The ${names} argument${needed > 1 ? 's' : ''} must be specified`, 'ERR_MISSING_ARGS');
-  };
 
   const HEX = '0123456789ABCDEF';
   const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);

@@ -45,10 +45,23 @@ export interface GlobalsBridge {
   delay?(fn: () => void, ms: number): void;
 }
 
+/** Small helpers every part needs, made once by `contextGlobals` in the same context. */
+export interface ContextKit {
+  /** A list with no prototype: a patched Array.prototype never sees its contents. */
+  list(): any[];
+  push(items: any[], value: unknown): void;
+  /** Hands an internal list to the component as an ordinary array. */
+  toArray(items: any[]): any[];
+  record(): any;
+  /** A TypeError with the `code` Node gives the same failure, for code that checks it. */
+  typeError(message: string, code: string): Error;
+  missingArgs(count: number, needed: number, names: string): void;
+}
+
 /** The part factories, each evaluated in the same context as `contextGlobals`. */
 export interface GlobalsParts {
   encoding: (DOMException: new (message?: string, name?: string) => Error) => ContextEncoding;
-  url: (parseUrlText: (input: string, base: string | undefined) => string, utf8Decode: (bytes: Uint8Array) => string) => ContextUrl;
+  url: (parseUrlText: (input: string, base: string | undefined) => string, utf8Decode: (bytes: Uint8Array) => string, kit: ContextKit) => ContextUrl;
   events: (support: EventsSupport) => ContextEvents;
 }
 
@@ -91,6 +104,8 @@ export function contextGlobals(bridge: GlobalsBridge, parts: GlobalsParts): Reco
   const push = (items: any[], value: unknown) => {
     items[items.length] = value;
   };
+  /** Hands an internal list to the component as an ordinary array. */
+  const toArray = (items: any[]): any[] => setPrototypeOf(items, OwnArray.prototype);
   const record = (): any => create(null);
   /** A TypeError with the `code` Node gives the same failure, for code that checks it. */
   const typeError = (message: string, code: string) => {
@@ -101,6 +116,8 @@ export function contextGlobals(bridge: GlobalsBridge, parts: GlobalsParts): Reco
   const missingArgs = (count: number, needed: number, names: string) => {
     if (count < needed) throw typeError(`The ${names} argument${needed > 1 ? 's' : ''} must be specified`, 'ERR_MISSING_ARGS');
   };
+  /** The helpers above, for the parts (made here, in this context, before any component code). */
+  const kit: ContextKit = freeze({ list, push, toArray, record, typeError, missingArgs });
 
   // ---------------------------------------------------------------- the bridge
   const hostParseUrl = bridge.parseUrl;
@@ -426,8 +443,8 @@ export function contextGlobals(bridge: GlobalsBridge, parts: GlobalsParts): Reco
 
   // ---------------------------------------------------------------- the parts
   const { TextEncoder, TextDecoder, atob, btoa, utf8Decode } = makeEncoding(DOMException);
-  const url = makeUrl(parseUrlText, utf8Decode);
-  const events = makeEvents({ DOMException, structuredClone, schedule, delay, report, now });
+  const url = makeUrl(parseUrlText, utf8Decode, kit);
+  const events = makeEvents({ DOMException, structuredClone, schedule, delay, report, now, kit });
   isPlatformObject = (value) => isDOMException(value) || url.isPlatformObject(value) || events.isPlatformObject(value);
 
   return freeze({
