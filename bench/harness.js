@@ -5,10 +5,10 @@
  *
  * BENCH_REGISTRY_DIST picks the build the registry runs (default ../dist), so the same
  * benchmark can run against the build of an older commit. Bundles are packed with that
- * build's own `cli/pack.js` too.
+ * build's own `bundle/pack.js` (`cli/pack.js` before it moved) too.
  */
 import { fork } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -126,9 +126,15 @@ export async function runBench(main, tempDir) {
 const encoder = new TextEncoder();
 let packTarGz;
 
+/** The build's packer: bundle/pack.js, or cli/pack.js in builds older than bundle/. */
+async function loadPackTarGz() {
+  const file = ['bundle/pack.js', 'cli/pack.js'].map((f) => path.join(distDir, f)).find((f) => existsSync(f));
+  return (await import(pathToFileURL(file).href)).packTarGz;
+}
+
 /** A publishable bundle (CONTRACT §4), as test/helpers.ts bundle() builds it. */
 export async function bundle(name, version, { serverCode, parameters = {} }) {
-  packTarGz ??= (await import(pathToFileURL(path.join(distDir, 'cli/pack.js')).href)).packTarGz;
+  packTarGz ??= await loadPackTarGz();
   const pkg = {
     name,
     version,

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { createRegistry } from '../dist/registry-lite/index.js';
-import { collectFiles, packTarGz } from '../dist/cli/pack.js';
+import { collectFiles, packTarGz } from '../dist/bundle/pack.js';
 import { buildComponent } from '../scripts/build-component.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,12 +3,10 @@
  * assets beside it) and the server half (server.cjs, CommonJS, shared dependencies left as
  * require()), then writes the bundle's package.json with sizes and integrity.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Plugin, ResolvedConfig, Rolldown } from 'vite';
-import { fileInfo } from '../registry-lite/publish/manifest.js';
-import { collectFiles } from '../cli/pack.js';
+import { writeBundlePackage } from '../bundle/index.js';
 import type { PluginState } from './state.js';
 
 const require = createRequire(import.meta.url);
@@ -90,36 +88,18 @@ export function buildPlugin(state: PluginState): Plugin {
 
 async function writeManifest(state: PluginState, config: ResolvedConfig) {
   const { outDir, name, version, description } = state.options!;
-  const files = (await collectFiles(outDir)).filter((f) => f.path !== 'package.json');
-  const sizes: Record<string, { raw: number; gzip: number }> = {};
-  const integrity: Record<string, string> = {};
-  for (const file of files) {
-    const info = fileInfo(file.data);
-    sizes[file.path] = { raw: info.size, gzip: info.gzip };
-    integrity[file.path] = info.integrity;
-  }
-  const pkg = {
+  const pkg = await writeBundlePackage(outDir, {
     name,
     version,
     description,
-    mikr0: {
-      parameters: state.parameters,
-      files: {
-        template: 'template.js',
-        server: 'server.cjs',
-        css: state.css,
-        assets: files.map((f) => f.path).filter((p) => p !== 'template.js' && p !== 'server.cjs' && !state.css.includes(p)),
-      },
-      sizes,
-      integrity,
-      pluginVersion,
-      actions: state.actions,
-      plugins: state.plugins,
-      dependencies: state.dependencies,
-    },
-  };
-  await fs.writeFile(path.join(outDir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-  printSummary(config, outDir, sizes, `${name}@${version}`);
+    parameters: state.parameters,
+    css: state.css,
+    actions: state.actions,
+    plugins: state.plugins,
+    dependencies: state.dependencies,
+    pluginVersion,
+  });
+  printSummary(config, outDir, pkg.mikr0.sizes as Record<string, { raw: number; gzip: number }>, `${name}@${version}`);
 }
 
 function printSummary(config: ResolvedConfig, outDir: string, sizes: Record<string, { raw: number; gzip: number }>, label: string) {

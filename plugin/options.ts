@@ -1,8 +1,8 @@
 /** mikr0() options: typed and defaulted once, from the plugin call and the project's package.json. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_TIMEOUT_MS } from '../runtime/core/sandbox/defaults.js';
-import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/core/sandbox/fetch-policy.js';
+import { DEFAULT_TIMEOUT_MS } from '../runtime/node/sandbox/defaults.js';
+import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/node/sandbox/fetch-policy.js';
 
 export interface Mikr0Options {
   /** The component entry (default: src/index.{ts,tsx,js,jsx}). */

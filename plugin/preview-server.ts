@@ -4,7 +4,7 @@
  * routes answer under /r.
  */
 import type { Plugin } from 'vite';
-import { collectFiles, packTarGz } from '../cli/pack.js';
+import { collectFiles, packTarGz } from '../bundle/index.js';
 import { ingest } from '../registry-lite/publish/ingest.js';
 import { createMemoryRegistry } from './memory-registry.js';
 import type { PluginState } from './state.js';

@@ -1,6 +1,6 @@
 /** What the sub-plugins of one mikr0() call share. */
 import vm from 'node:vm';
-import type { ParametersSchema } from '../runtime/core/component.js';
+import type { ParametersSchema } from '../runtime/shared/component.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface PluginState {

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { createError } from '../runtime/core/errors.js';
+import { createError } from '../runtime/shared/errors.js';
 import type { Scope, TokenStore } from './metadata/tokens.js';
 import type { Req } from './http.js';
 

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { createRenderCore, type RenderCore, type RenderTarget } from '../runtime/core/render.js';
-import { createSandbox } from '../runtime/core/sandbox/index.js';
-import { badRequest, createError, notFound } from '../runtime/core/errors.js';
+import { createRenderCore, type RenderCore, type RenderTarget } from '../runtime/node/render.js';
+import { createSandbox } from '../runtime/node/sandbox/index.js';
+import { badRequest, createError, notFound } from '../runtime/shared/errors.js';
 import { createAuth } from './auth.js';
 import { openDatabase } from './metadata/database.js';
 import { createComponentStore, type VersionRecord } from './metadata/components.js';

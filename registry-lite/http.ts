@@ -1,7 +1,7 @@
 /** Small request/response helpers shared by the middlewares. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, createError, toEnvelope, type Mikr0Error } from '../runtime/core/errors.js';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../runtime/core/json-limits.js';
+import { badRequest, createError, toEnvelope, type Mikr0Error } from '../runtime/shared/errors.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../runtime/shared/json-limits.js';
 
 export type Req = IncomingMessage & { originalUrl?: string; route?: string };
 export type Res = ServerResponse;

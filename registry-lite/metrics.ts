@@ -1,5 +1,5 @@
 /** Prometheus counters and the render-duration histogram, kept as plain numbers. */
-import type { SandboxStats } from '../runtime/core/sandbox/index.js';
+import type { SandboxStats } from '../runtime/node/sandbox/index.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

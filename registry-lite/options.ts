@@ -1,9 +1,9 @@
 /** registry-lite options: typed and defaulted once, misuse reported before anything starts. */
 import path from 'node:path';
-import type { Logger } from '../runtime/core/sandbox/index.js';
-import type { BreakerOptions } from '../runtime/core/sandbox/breaker.js';
-import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_MS } from '../runtime/core/sandbox/defaults.js';
-import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/core/sandbox/fetch-policy.js';
+import type { Logger } from '../runtime/node/sandbox/index.js';
+import type { BreakerOptions } from '../runtime/node/sandbox/breaker.js';
+import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_MS } from '../runtime/node/sandbox/defaults.js';
+import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/node/sandbox/fetch-policy.js';
 import type { StorageDriver } from './storage/types.js';
 import type { AuthOptions } from './auth.js';
 

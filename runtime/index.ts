@@ -2,7 +2,7 @@
  * `vite-plugin-mikr0/runtime`: what component authors import. Bundled into both halves of
  * a component, so it stays free of Node and DOM code.
  */
-export { createComponent } from './core/component.js';
+export { createComponent } from './shared/component.js';
 export type {
   ActionContext,
   ActionFunction,
@@ -18,9 +18,9 @@ export type {
   ParameterType,
   PluginFunctions,
   RequestHeaders,
-} from './core/component.js';
-export { createError, isMikr0Error } from './core/errors.js';
-export { createServerClient, registryBaseOf, serverClient } from './core/server-client.js';
-export type { Register, ServerClient } from './core/server-client.js';
-export type { ComponentTarget } from './core/registry-client.js';
-export type { ErrorCode, ErrorDetail, ErrorEnvelope, Mikr0Error } from './core/errors.js';
+} from './shared/component.js';
+export { createError, isMikr0Error } from './shared/errors.js';
+export { createServerClient, registryBaseOf, serverClient } from './shared/server-client.js';
+export type { Register, ServerClient } from './shared/server-client.js';
+export type { ComponentTarget } from './shared/registry-client.js';
+export type { ErrorCode, ErrorDetail, ErrorEnvelope, Mikr0Error } from './shared/errors.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRegistry } from '../dist/registry-lite/index.js';
-import { collectFiles, packTarGz } from '../dist/cli/pack.js';
+import { collectFiles, packTarGz } from '../dist/bundle/pack.js';
 import { copyTemplate, ownVersion } from '../dist/cli/commands/init.js';
 import { buildComponent } from './build-component.js';
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRegistry, type RegistryOptions } from '../dist/registry-lite/index.js';
-import { collectFiles, packTarGz } from '../dist/cli/pack.js';
+import { collectFiles, packTarGz } from '../dist/bundle/pack.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = path.join(root, 'test', 'fixtures');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
-import { nameProblem } from '../../registry-lite/publish/manifest.js';
+import { nameProblem } from '../../bundle/index.js';
 import { cliError, color, note, print } from '../output.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

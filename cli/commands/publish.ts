@@ -1,7 +1,7 @@
 /** `mikr0 publish [dir]`: packs a built bundle and uploads it to a registry. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { collectFiles, packTarGz } from '../pack.js';
+import { collectFiles, packTarGz } from '../../bundle/index.js';
 import { authorization, createClient, namePath, registryUrl, type Credentials } from '../http.js';
 import { cliError, formatBytes, isCliError, note, print, progress } from '../output.js';
 

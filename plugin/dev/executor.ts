@@ -1,12 +1,12 @@
 /**
  * The dev server's executor: the component's server half, loaded through Vite's module runner
  * (so edits are picked up), runs in a vm context built by the registry's own code
- * (runtime/core/sandbox/context.ts): the same bootstrap and globals (`Buffer` undefined,
+ * (runtime/node/sandbox/context.ts): the same bootstrap and globals (`Buffer` undefined,
  * `process` = `{ env: { NODE_ENV }, nextTick }`, the context's own URL,
  * TextEncoder, structuredClone, AbortController, MessageChannel, timers, console, fetch;
  * `eval` and `new Function` refused), and the same job path — loader, actions, `render`,
  * plugins called with JSON, strict JSON results and their size limit, the same timeout
- * (runtime/core/sandbox/defaults.ts), fetch policy and errors.
+ * (runtime/node/sandbox/defaults.ts), fetch policy and errors.
  *
  * How: the module runner hands each module Vite transformed (the component's own files)
  * to `evaluator`, which compiles it in the context instead of the host (what Vite's
@@ -48,11 +48,11 @@ import {
   ssrImportMetaKey,
   ssrModuleExportsKey,
 } from 'vite/module-runner';
-import type { ComponentDefinition } from '../../runtime/core/component.js';
-import { executionError, failureInfo, timeoutError, type FailureInfo } from '../../runtime/core/execution-error.js';
-import type { Executor, ExecuteJob, ExecuteResult } from '../../runtime/core/render.js';
-import { createComponentContext, type ComponentContext } from '../../runtime/core/sandbox/context.js';
-import { createPolicyFetch, resolveFetchPolicy, type FetchPolicyOptions } from '../../runtime/core/sandbox/fetch-policy.js';
+import type { ComponentDefinition } from '../../runtime/shared/component.js';
+import { executionError, failureInfo, timeoutError, type FailureInfo } from '../../runtime/node/execution-error.js';
+import type { Executor, ExecuteJob, ExecuteResult } from '../../runtime/node/render.js';
+import { createComponentContext, type ComponentContext } from '../../runtime/node/sandbox/context.js';
+import { createPolicyFetch, resolveFetchPolicy, type FetchPolicyOptions } from '../../runtime/node/sandbox/fetch-policy.js';
 
 type PluginFunction = (...args: any[]) => unknown;
 
@@ -210,7 +210,7 @@ export function createDevExecutor(options: DevExecutorOptions): DevExecutor {
         if (generation.retired && generation.pending.size === 0) generation.context.dispose();
       }, timeout);
       generation.pending.set(id, { job, resolve, reject, timer });
-      // The message a sandbox process gets (runtime/core/sandbox/index.ts).
+      // The message a sandbox process gets (runtime/node/sandbox/index.ts).
       generation.context.run(id, job.kind, job.action ?? '', JSON.stringify({ parameters: job.parameters, headers: job.headers, input: job.input }));
     });
   }

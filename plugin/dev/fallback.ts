@@ -3,7 +3,7 @@
  * have goes to `registryFallbackUrl`, status and headers passed through. A fallback that is
  * down or slow is a 502/504 naming the URL, within `timeout` — never a hang.
  */
-import { createError } from '../../runtime/core/errors.js';
+import { createError } from '../../runtime/shared/errors.js';
 import type { RegistryContext } from '../../registry-lite/context.js';
 import { pathSegments, readBody, sendError, takeName, type Next, type Req, type Res } from '../../registry-lite/http.js';
 

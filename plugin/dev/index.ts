@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createServerModuleRunner, isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
-import type { ComponentDefinition } from '../../runtime/core/component.js';
-import { createRenderCore } from '../../runtime/core/render.js';
-import { DEFAULT_MAX_RESULT_BYTES } from '../../runtime/core/sandbox/defaults.js';
+import type { ComponentDefinition } from '../../runtime/shared/component.js';
+import { createRenderCore } from '../../runtime/node/render.js';
+import { DEFAULT_MAX_RESULT_BYTES } from '../../runtime/node/sandbox/defaults.js';
 import type { Manifest } from '../../registry-lite/metadata/components.js';
 import { createMemoryRegistry } from '../memory-registry.js';
 import type { PluginState } from '../state.js';

@@ -9,31 +9,11 @@
  */
 import semver from 'semver';
 import { LRUCache } from 'lru-cache';
-import type { ParametersSchema } from '../../runtime/core/component.js';
+import type { Manifest } from '../../bundle/types.js';
+
+export type { FileInfo, Manifest } from '../../bundle/types.js';
 import type { DB } from './database.js';
 
-export interface FileInfo {
-  size: number;
-  gzip: number;
-  integrity: string;
-}
-
-/** What the registry keeps about one published version (stored as JSON). */
-export interface Manifest {
-  template: string;
-  server: string | null;
-  css: string[];
-  parameters?: ParametersSchema;
-  /** Every file of the bundle, by path. */
-  files: Record<string, FileInfo>;
-  /** Files that may be served over HTTP (never the server code). */
-  client: string[];
-  /** Action names (absent on bundles built before the plugin recorded them). */
-  actions?: string[];
-  plugins: string[];
-  dependencies: string[];
-  pluginVersion?: string;
-}
 
 export interface VersionRecord {
   name: string;

@@ -1,5 +1,5 @@
-import { badRequest, createError, normalizeError, toEnvelope } from '../../runtime/core/errors.js';
-import type { RawParameters } from '../../runtime/core/parameters.js';
+import { badRequest, createError, normalizeError, toEnvelope } from '../../runtime/shared/errors.js';
+import type { RawParameters } from '../../runtime/node/parameters.js';
 import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, readJson, sendJsonText, type Next, type Req, type Res } from '../http.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { createError } from '../../runtime/core/errors.js';
+import { createError } from '../../runtime/shared/errors.js';
 import { clientFile } from '../browser-files.js';
 import { methodNotAllowed, notModified, type Next, type Req, type Res } from '../http.js';
 

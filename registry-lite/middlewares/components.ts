@@ -1,4 +1,4 @@
-import { badRequest, notFound, type ErrorDetail } from '../../runtime/core/errors.js';
+import { badRequest, notFound, type ErrorDetail } from '../../runtime/shared/errors.js';
 import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, pathSegments, readJson, sendJson, splitUrl, takeName, type Next, type Req, type Res } from '../http.js';
 

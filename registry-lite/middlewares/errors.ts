@@ -1,4 +1,4 @@
-import { isMikr0Error, normalizeError, notFound } from '../../runtime/core/errors.js';
+import { isMikr0Error, normalizeError, notFound } from '../../runtime/shared/errors.js';
 import type { RegistryContext } from '../context.js';
 import { sendError, type Next, type Req, type Res } from '../http.js';
 

@@ -1,5 +1,5 @@
-import { notFound } from '../../runtime/core/errors.js';
-import { parametersFromQuery } from '../../runtime/core/parameters.js';
+import { notFound } from '../../runtime/shared/errors.js';
+import { parametersFromQuery } from '../../runtime/node/parameters.js';
 import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, pathSegments, sendJsonText, splitUrl, takeName, type Next, type Req, type Res } from '../http.js';
 

@@ -1,4 +1,4 @@
-import { notFound } from '../../runtime/core/errors.js';
+import { notFound } from '../../runtime/shared/errors.js';
 import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, notModified, pathSegments, takeName, type Next, type Req, type Res } from '../http.js';
 

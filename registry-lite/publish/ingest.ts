@@ -4,10 +4,9 @@
  * is visible; if it cannot be committed (a racing publish won), the files are removed.
  */
 import { randomBytes } from 'node:crypto';
-import { badRequest, createError } from '../../runtime/core/errors.js';
+import { badRequest, createError } from '../../runtime/shared/errors.js';
 import type { RegistryContext } from '../context.js';
-import { buildManifest, nameProblem, versionProblem } from './manifest.js';
-import { readTarGz } from './tar.js';
+import { buildManifest, nameProblem, readTarGz, versionProblem } from '../../bundle/index.js';
 
 export function exists(name: string, version: string) {
   return createError({

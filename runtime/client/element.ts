@@ -4,8 +4,8 @@
  * unmounts on removal (not on a move), can wait until it scrolls into view, and shows a
  * failed state the page can style instead of failing silently.
  */
-import { createError, isMikr0Error, type Mikr0Error } from '../core/errors.js';
-import { registryRoot, requestJson } from '../core/registry-client.js';
+import { createError, isMikr0Error, type Mikr0Error } from '../shared/errors.js';
+import { registryRoot, requestJson } from '../shared/registry-client.js';
 import { compressParameters } from './compress.js';
 
 interface ClientModule {

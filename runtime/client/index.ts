@@ -3,7 +3,7 @@
  * `<mikro-component>` and `window.mikr0` ({ events, getAction }) once per page, however many
  * registries' copies of this script the page loads.
  */
-import { callAction, registryRoot } from '../core/registry-client.js';
+import { callAction, registryRoot } from '../shared/registry-client.js';
 import { defineMikroComponent, hotModules, live, urlPath as path, type MikroComponentElement } from './element.js';
 import { createEventBus, type EventBus } from './events.js';
 

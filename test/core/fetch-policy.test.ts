@@ -11,7 +11,7 @@ import {
   resolveFetchPolicy,
   type FetchPolicyOptions,
   type FetchRequest,
-} from '../../runtime/core/sandbox/fetch-policy.js';
+} from '../../runtime/node/sandbox/fetch-policy.js';
 
 const servers: http.Server[] = [];
 

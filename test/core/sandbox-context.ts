@@ -4,10 +4,10 @@
  * Node's own URL parser and timers.
  */
 import vm from 'node:vm';
-import { contextGlobals, type GlobalsBridge } from '../../runtime/core/sandbox/globals.js';
-import { contextEncoding } from '../../runtime/core/sandbox/globals-encoding.js';
-import { contextUrl } from '../../runtime/core/sandbox/globals-url.js';
-import { contextEvents } from '../../runtime/core/sandbox/globals-events.js';
+import { contextGlobals, type GlobalsBridge } from '../../runtime/node/sandbox/globals.js';
+import { contextEncoding } from '../../runtime/node/sandbox/globals-encoding.js';
+import { contextUrl } from '../../runtime/node/sandbox/globals-url.js';
+import { contextEvents } from '../../runtime/node/sandbox/globals-events.js';
 
 const URL_FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
 

@@ -1,15 +1,15 @@
 /**
- * The web globals built inside a sandbox vm context (runtime/core/sandbox/globals*.ts).
+ * The web globals built inside a sandbox vm context (runtime/node/sandbox/globals*.ts).
  *
  * Most cases run the same snippet twice — inside the context, with the context-built
  * globals, and in this process with Node's own — and expect the same JSON out.
  */
 import vm from 'node:vm';
 import { describe, expect, test } from 'vitest';
-import { contextGlobals } from '../../runtime/core/sandbox/globals.js';
-import { contextEncoding } from '../../runtime/core/sandbox/globals-encoding.js';
-import { contextUrl } from '../../runtime/core/sandbox/globals-url.js';
-import { contextEvents } from '../../runtime/core/sandbox/globals-events.js';
+import { contextGlobals } from '../../runtime/node/sandbox/globals.js';
+import { contextEncoding } from '../../runtime/node/sandbox/globals-encoding.js';
+import { contextUrl } from '../../runtime/node/sandbox/globals-url.js';
+import { contextEvents } from '../../runtime/node/sandbox/globals-events.js';
 import { createGlobalsSandbox, nodeBridge, type GlobalsSandbox } from './sandbox-context.js';
 
 /** Helpers both sides get: errors and values come back as plain data. */

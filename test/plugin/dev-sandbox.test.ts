@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import mikr0 from '../../dist/plugin/index.js';
 import { resolveOptions as pluginOptions } from '../../dist/plugin/options.js';
 import { resolveOptions as registryOptions } from '../../dist/registry-lite/options.js';
-import { DEFAULT_TIMEOUT_MS } from '../../dist/runtime/core/sandbox/defaults.js';
+import { DEFAULT_TIMEOUT_MS } from '../../dist/runtime/node/sandbox/defaults.js';
 import { publishDir, startRegistry, type TestRegistry } from '../helpers.js';
 import { buildProject, writeProject } from './project.js';
 

@@ -1,8 +1,8 @@
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeCompressedParameters } from '../../dist/runtime/core/parameters.js';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../dist/runtime/core/json-limits.js';
-import { createRenderCore } from '../../dist/runtime/core/render.js';
+import { decodeCompressedParameters } from '../../dist/runtime/node/parameters.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../dist/runtime/shared/json-limits.js';
+import { createRenderCore } from '../../dist/runtime/node/render.js';
 import { bundle, startRegistry, type TestRegistry } from '../helpers.js';
 
 let registry: TestRegistry;
@@ -138,7 +138,7 @@ describe('data that is not JSON text never reaches the wire', () => {
     expect(body[1].response.error.message).toMatch(/fnloader@1\.0\.0/);
   });
 
-  // Needs the sandbox to serialise with strictStringify (runtime/core/sandbox/bootstrap.ts):
+  // Needs the sandbox to serialise with strictStringify (runtime/node/sandbox/bootstrap.ts):
   // JSON.stringify drops the method and the registry answers {"data":{}}.
   test('a loader returning an object with a method → 500 naming "function"', async () => {
     const res = await get('/r/component/method/1.0.0');

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync, createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectFiles, packTarGz } from '../../cli/pack.js';
-import { readTarGz, type ArchiveFile, type ArchiveLimits } from '../../registry-lite/publish/tar.js';
+import { collectFiles, packTarGz } from '../../bundle/pack.js';
+import { readTarGz, type ArchiveFile, type ArchiveLimits } from '../../bundle/tar.js';
 
 const LIMITS: ArchiveLimits = { maxUnpackedBytes: 10 * 1024 * 1024, maxFiles: 100 };
 const text = (s: string) => new TextEncoder().encode(s);

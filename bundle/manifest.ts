@@ -5,10 +5,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import semver from 'semver';
-import { badRequest, type ErrorDetail } from '../../runtime/core/errors.js';
-import type { ParametersSchema } from '../../runtime/core/component.js';
-import type { FileInfo, Manifest } from '../metadata/components.js';
-import type { ArchiveFile } from './tar.js';
+import { badRequest, type ErrorDetail } from '../runtime/shared/errors.js';
+import type { ParametersSchema } from '../runtime/shared/component.js';
+import type { ArchiveFile, FileInfo, Manifest } from './types.js';
 
 const NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 

@@ -2,7 +2,7 @@
  * What a failed loader or action becomes, wherever it ran (the registry's sandbox or the dev
  * server's module runner): the same status, code and message, so dev and production agree.
  */
-import { createError, type ErrorDetail, type Mikr0Error } from './errors.js';
+import { createError, type ErrorDetail, type Mikr0Error } from '../shared/errors.js';
 import type { ExecuteJob } from './render.js';
 
 /** A failure as the executor saw it: plain data, so it can cross a worker boundary. */

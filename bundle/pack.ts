@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzip } from 'node:zlib';
-import type { ArchiveFile } from '../registry-lite/publish/tar.js';
+import type { ArchiveFile } from './types.js';
 
 const BLOCK = 512;
 /** Largest size 11 octal digits can hold; bigger files would need base-256 or pax sizes. */

@@ -16,7 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { LRUCache } from 'lru-cache';
-import { createError, type Mikr0Error } from '../errors.js';
+import { createError, type Mikr0Error } from '../../shared/errors.js';
 import { executionError, timeoutError, type FailureInfo } from '../execution-error.js';
 import type { Executor, ExecuteJob, ExecuteResult } from '../render.js';
 import { createBreaker, type BreakerOptions } from './breaker.js';

@@ -4,7 +4,7 @@
  * else. After the cool-down one request is let through; if it fails again, the cool-down
  * doubles (up to ten times the first).
  */
-import { createError, type Mikr0Error } from '../errors.js';
+import { createError, type Mikr0Error } from '../../shared/errors.js';
 
 export interface BreakerOptions {
   /** Failures (timeouts, crashes, memory kills) that cut a version off (default 3). */

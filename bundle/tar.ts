@@ -7,17 +7,16 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { gunzip } from 'node:zlib';
-import { createError } from '../../runtime/core/errors.js';
+import { createError } from '../runtime/shared/errors.js';
+import type { ArchiveFile } from './types.js';
+
+export type { ArchiveFile };
 
 export interface ArchiveLimits {
   maxUnpackedBytes: number;
   maxFiles: number;
 }
 
-export interface ArchiveFile {
-  path: string;
-  data: Uint8Array;
-}
 
 const BLOCK = 512;
 /** Real pax / GNU long-name payloads are a few hundred bytes; anything bigger is abuse. */

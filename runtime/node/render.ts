@@ -4,8 +4,8 @@
  * (a sandbox pool in the registry, Vite's module runner in dev).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ParametersSchema, RequestHeaders } from './component.js';
-import { badRequest, createError } from './errors.js';
+import type { ParametersSchema, RequestHeaders } from '../shared/component.js';
+import { badRequest, createError } from '../shared/errors.js';
 import { parseParameters, type RawParameters } from './parameters.js';
 
 export interface ExecuteJob {

@@ -1,8 +1,8 @@
 import { inflateRawSync } from 'node:zlib';
-import type { ErrorDetail } from './errors.js';
-import { badRequest, validationError } from './errors.js';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from './json-limits.js';
-import type { ParameterDefinition, ParametersSchema } from './component.js';
+import type { ErrorDetail } from '../shared/errors.js';
+import { badRequest, validationError } from '../shared/errors.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../shared/json-limits.js';
+import type { ParameterDefinition, ParametersSchema } from '../shared/component.js';
 
 /** Raw parameters: strings from a query string, or typed values from JSON (batch, `d`). */
 export type RawParameters = Record<string, unknown>;
