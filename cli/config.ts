@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RegistryOptions } from '../registry-lite/index.js';
+import { registryOptionKeys, type RegistryOptions } from '../registry-lite/index.js';
 import { cliError, note } from './output.js';
 
 export interface RegistryConfig extends RegistryOptions {
@@ -22,10 +22,7 @@ export interface LoadedConfig {
 
 /** Looked for in the working folder when no --config is given. */
 const DEFAULT_NAMES = ['mikr0.config.js', 'mikr0.config.mjs', 'mikr0.config.ts', 'mikr0.config.mts'];
-const KNOWN_KEYS = new Set([
-  'dataDir', 'database', 'storage', 'dependencies', 'root', 'plugins', 'auth', 'cors', 'publicUrl',
-  'limits', 'timeout', 'processes', 'workers', 'fetch', 'breaker', 'cacheSize', 'memoryLimitMb', 'logger', 'port', 'host',
-]);
+const KNOWN_KEYS = new Set<string>([...registryOptionKeys, 'port', 'host']);
 
 export async function loadConfig(file: string | undefined, cwd = process.cwd()): Promise<LoadedConfig> {
   let absolute: string | undefined;

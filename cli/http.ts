@@ -2,6 +2,7 @@
  * The CLI's one way to talk to a registry: resolves the URL and credentials, and turns every
  * failure (down, slow, error envelope) into a `cliError` whose message says what to do.
  */
+import { errorFromEnvelope } from '../runtime/shared/errors.js';
 import { cliError } from './output.js';
 
 export const DEFAULT_REGISTRY = 'http://127.0.0.1:4910';
@@ -52,7 +53,7 @@ export const namePath = (name: string) => name.split('/').map(encodeURIComponent
 export interface RequestOptions {
   method?: string;
   headers?: Record<string, string>;
-  body?: BodyInit;
+  body?: RequestInit['body'];
   /** JSON to send (sets the content type). */
   json?: unknown;
   timeoutMs?: number;
@@ -110,18 +111,10 @@ function parse(text: string): unknown {
 
 /** The envelope's message plus one line per detail; non-JSON answers (a proxy's HTML) by status. */
 function envelopeMessage(status: number, parsed: unknown, text: string): string {
-  const error = (parsed as { error?: { message?: unknown; details?: unknown } } | undefined)?.error;
-  if (!error || typeof error.message !== 'string') {
-    const snippet = text.trim().slice(0, 200);
-    return `the registry answered ${status}${snippet ? `: ${snippet}` : ''}`;
-  }
-  const lines = [error.message];
-  if (Array.isArray(error.details)) {
-    for (const detail of error.details as { path?: string; message?: string }[]) {
-      lines.push(`  - ${detail.path ? `${detail.path}: ` : ''}${detail.message ?? JSON.stringify(detail)}`);
-    }
-  }
-  return lines.join('\n');
+  const snippet = text.trim().slice(0, 200);
+  const error = errorFromEnvelope(status, parsed, `the registry answered ${status}${snippet ? `: ${snippet}` : ''}`);
+  const details = (error.details ?? []).map((detail) => `  - ${detail.path ? `${detail.path}: ` : ''}${detail.message}`);
+  return [error.message, ...details].join('\n');
 }
 
 function networkError(registry: string, error: unknown, timeoutMs: number) {

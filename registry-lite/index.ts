@@ -9,6 +9,7 @@ import { createRegistryContext } from './context.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
 
 export type { RegistryOptions, Limits } from './options.js';
+export { registryOptionKeys } from './options.js';
 export type { StorageDriver } from './storage/types.js';
 export { memoryDriver } from './storage/drivers/memory.js';
 export { filesystemDriver } from './storage/drivers/filesystem.js';

@@ -133,3 +133,15 @@ function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyO
   resolveFetchPolicy(fetch);
   return fetch;
 }
+
+/**
+ * Every key of RegistryOptions, checked by the compiler both ways (a key added to the
+ * interface and not here fails to build), so a config file's typo can be named.
+ */
+const optionKeys = {
+  dataDir: true, database: true, storage: true, dependencies: true, root: true, plugins: true, auth: true,
+  cors: true, publicUrl: true, ui: true, limits: true, timeout: true, processes: true, workers: true,
+  cacheSize: true, memoryLimitMb: true, fetch: true, breaker: true, logger: true, dangerouslyExposeProcessForTests: true,
+} satisfies Record<keyof RegistryOptions, true>;
+
+export const registryOptionKeys = Object.keys(optionKeys) as (keyof RegistryOptions)[];

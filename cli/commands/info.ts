@@ -1,5 +1,6 @@
 /** `mikr0 info <name>`: the versions of one component, their dates, deprecations and parameters. */
 import semver from 'semver';
+import type { ComponentDetail } from '../../runtime/shared/api.js';
 import { createClient, namePath, registryUrl } from '../http.js';
 import { color, print, table } from '../output.js';
 
@@ -8,32 +9,9 @@ export interface InfoFlags {
   json?: boolean;
 }
 
-interface Parameter {
-  type: string;
-  mandatory?: boolean;
-  default?: unknown;
-  enum?: unknown[];
-  description?: string;
-}
-
-interface Version {
-  version: string;
-  description: string;
-  publishedAt: string;
-  deprecated: string | null;
-  parameters: Record<string, Parameter>;
-}
-
-interface Detail {
-  name: string;
-  description: string;
-  latest: string | null;
-  versions: Version[];
-}
-
 export async function info(name: string, flags: InfoFlags): Promise<void> {
   const client = createClient(registryUrl(flags.registry));
-  const { body } = await client.request<Detail>(`/r/components/${namePath(name)}`, {
+  const { body } = await client.request<ComponentDetail>(`/r/components/${namePath(name)}`, {
     hints: { 404: `see what the registry has with: mikr0 ls` },
   });
   if (flags.json) return print(JSON.stringify(body, null, 2));

@@ -1,19 +1,11 @@
 /** `mikr0 ls [query]`: every component in a registry (all pages), optionally filtered. */
 import { createClient, registryUrl } from '../http.js';
 import { color, note, print, table } from '../output.js';
-// Type only: the CLI never loads the registry's code for `ls`.
-import type { ComponentSummary as Summary } from '../../registry-lite/metadata/components.js';
+import type { ComponentList, ComponentSummary } from '../../runtime/shared/api.js';
 
 export interface LsFlags {
   registry?: string;
   json?: boolean;
-}
-
-interface Page {
-  components: Summary[];
-  total: number;
-  page: number;
-  per_page: number;
 }
 
 /** The registry's maximum page size: fewest round trips. */
@@ -21,10 +13,10 @@ const PER_PAGE = 100;
 
 export async function ls(query: string | undefined, flags: LsFlags): Promise<void> {
   const client = createClient(registryUrl(flags.registry));
-  const components: Summary[] = [];
+  const components: ComponentSummary[] = [];
   for (let page = 1; ; page++) {
     const params = new URLSearchParams({ q: query ?? '', page: String(page), per_page: String(PER_PAGE) });
-    const { body } = await client.request<Page>(`/r/components?${params}`);
+    const { body } = await client.request<ComponentList>(`/r/components?${params}`);
     components.push(...body.components);
     // Stop on a short page too, so a registry whose total is off cannot loop us forever.
     if (components.length >= body.total || body.components.length < PER_PAGE) break;

@@ -3,77 +3,13 @@
  * the page's folder, so the app works wherever the registry is mounted.
  */
 
-export type ParameterType = 'string' | 'number' | 'boolean';
+import type { ComponentDetail, ComponentList } from '../../runtime/shared/api.js';
+import { createError, errorFromEnvelope } from '../../runtime/shared/errors.js';
 
-export interface ParameterDefinition {
-  type: ParameterType;
-  mandatory?: boolean;
-  default?: string | number | boolean;
-  example?: string | number | boolean;
-  description?: string;
-  enum?: Array<string | number | boolean>;
-}
-
-export type ParametersSchema = Record<string, ParameterDefinition>;
-
-export interface ComponentSummary {
-  name: string;
-  latest: string | null;
-  description: string | null;
-  versions: string[];
-  publishedAt: string;
-}
-
-export interface ComponentList {
-  components: ComponentSummary[];
-  total: number;
-  page: number;
-  per_page: number;
-}
-
-export interface FileInfo {
-  size: number;
-  gzip: number;
-  integrity: string;
-}
-
-export interface VersionDetail {
-  version: string;
-  description: string | null;
-  publishedAt: string;
-  deprecated: string | null;
-  parameters: ParametersSchema;
-  files: Record<string, FileInfo>;
-  serverSize: number;
-  actions: string[];
-  plugins: string[];
-  dependencies: string[];
-}
-
-export interface ComponentDetail {
-  name: string;
-  description: string | null;
-  latest: string | null;
-  versions: VersionDetail[];
-}
-
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
-
-/** The registry's error envelope as a thrown value (status 0 = the network failed). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: ErrorDetail[] = [],
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export type { ParameterDefinition, ParametersSchema, ParameterType } from '../../runtime/shared/component.js';
+export type { ComponentDetail, ComponentList, ComponentSummary, FileInfo, VersionDetail } from '../../runtime/shared/api.js';
+export type { ErrorDetail } from '../../runtime/shared/errors.js';
+export { isMikr0Error } from '../../runtime/shared/errors.js';
 
 /** `https://host/prefix` for a page at `https://host/prefix/` or `.../prefix/index.html`. */
 export function registryRoot(baseURI = document.baseURI): string {
@@ -87,13 +23,10 @@ export function createApi(root: string) {
       response = await fetch(root + path, { headers: { Accept: 'application/json' }, signal });
     } catch (error) {
       if ((error as Error)?.name === 'AbortError') throw error;
-      throw new ApiError(0, 'NETWORK_ERROR', `Could not reach the registry at ${root}`);
+      throw createError({ status: 0, code: 'NETWORK_ERROR', message: `Could not reach the registry at ${root}`, cause: error });
     }
-    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null;
-    if (!response.ok) {
-      const error = body?.error;
-      throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.details);
-    }
+    const body: unknown = await response.json().catch(() => null);
+    if (!response.ok) throw errorFromEnvelope(response.status, body, `${root}${path} answered HTTP ${response.status} ${response.statusText}`);
     return body as T;
   }
 

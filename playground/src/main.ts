@@ -4,7 +4,7 @@
  * view lives in the URL.
  */
 import { createActionsConsole } from './actions-console.js';
-import { ApiError, createApi, registryRoot, type ComponentDetail, type ErrorDetail, type VersionDetail } from './api.js';
+import { createApi, isMikr0Error, registryRoot, type ComponentDetail, type ErrorDetail, type VersionDetail } from './api.js';
 import { renderHeader, sortVersions } from './component-header.js';
 import { h, replace } from './dom.js';
 import { createForm, type ParameterForm } from './form.js';
@@ -91,7 +91,7 @@ async function select(name: string, version: string | null, given: Values) {
     if (ticket !== selection) return;
     main.removeAttribute('aria-busy');
     view = null;
-    showMessage(error instanceof ApiError && error.status === 404 ? `“${name}” is not in this registry.` : `Could not load “${name}”.`, (error as Error).message);
+    showMessage(isMikr0Error(error) && error.status === 404 ? `“${name}” is not in this registry.` : `Could not load “${name}”.`, (error as Error).message);
     return;
   }
   if (ticket !== selection) return;
@@ -157,7 +157,7 @@ function showErrors(missing: string[]) {
 function showServerErrors(details: ErrorDetail[]) {
   if (!view) return;
   serverErrors = {};
-  for (const detail of details) if (detail.path in view.version.parameters) serverErrors[detail.path] = detail.message;
+  for (const { path, message } of details) if (path !== undefined && path in view.version.parameters) serverErrors[path] = message;
   showErrors(missingMandatory(view.version.parameters, view.values));
 }
 

@@ -5,6 +5,7 @@
  * failed state the page can style instead of failing silently.
  */
 import { createError, isMikr0Error, type Mikr0Error } from '../shared/errors.js';
+import type { RenderPayload } from '../shared/api.js';
 import { registryRoot, requestJson } from '../shared/registry-client.js';
 import { compressParameters } from './compress.js';
 
@@ -12,17 +13,9 @@ interface ClientModule {
   mount?: (element: HTMLElement, data: unknown, meta: { baseUrl: string; name: string; version: string }) => unknown;
   unmount?: (element: HTMLElement) => unknown;
 }
-interface Payload {
-  name: string;
-  version: string;
-  src: string;
-  data: unknown;
-  html?: string;
-  css?: string[];
-}
 interface Mounted {
   module: ClientModule;
-  payload: Payload;
+  payload: RenderPayload;
   baseUrl: string;
 }
 
@@ -135,7 +128,7 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
         const started = performance.now();
         const { body, status } = await requestJson(url);
         if (run !== this.run) return;
-        const payload = body as Payload;
+        const payload = body as RenderPayload;
         if (!payload || typeof payload.src !== 'string') throw createError({ status, code: 'INTERNAL_ERROR', message: `${url} did not answer a render payload` });
         this.emit('loaded', { name: payload.name, version: payload.version, data: payload.data, status, url, duration: performance.now() - started });
         if (payload.html !== undefined) {
@@ -157,7 +150,7 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
       }
     }
 
-    private async mountWith(module: ClientModule, payload: Payload, baseUrl: string) {
+    private async mountWith(module: ClientModule, payload: RenderPayload, baseUrl: string) {
       if (typeof module.mount !== 'function') throw createError({ status: 0, code: 'BAD_REQUEST', message: `${payload.src} has no mount() to call` });
       this.mounted = { module, payload, baseUrl };
       // After a failure, the failed-state content makes way for the component.

@@ -4,6 +4,7 @@
  * `mount`'s data, `plugins` stand-ins type the loader's `plugins`, and `actions` are kept
  * as written so `serverClient` can be typed from them.
  */
+import type { HostElement } from './platform.js';
 
 export type ParameterType = 'string' | 'number' | 'boolean';
 
@@ -87,8 +88,8 @@ export interface ComponentDefinition<
   actions?: A;
   /** Optional server-side HTML for the first paint; the client mounts over it. */
   render?: (data: Awaited<Data>) => string | Promise<string>;
-  mount?: (element: HTMLElement, data: Awaited<Data>, meta: MountMeta) => void | Promise<void>;
-  unmount?: (element: HTMLElement) => void | Promise<void>;
+  mount?: (element: HostElement, data: Awaited<Data>, meta: MountMeta) => void | Promise<void>;
+  unmount?: (element: HostElement) => void | Promise<void>;
 }
 
 /** Identity at run time; its work is all in the types. */

@@ -80,6 +80,23 @@ export function toEnvelope(error: Pick<Mikr0Error, 'code' | 'message' | 'details
   return { error: body };
 }
 
+/**
+ * The one reader of the error envelope, for every client of the registry (browser runtime,
+ * CLI, playground): the answer's status with the envelope's code, message and details. An
+ * answer that is not an envelope (a proxy's error page, another server) keeps its status,
+ * code INTERNAL_ERROR and `message`, which says what answered.
+ */
+export function errorFromEnvelope(status: number, body: unknown, message: string): Mikr0Error {
+  const error = (body as { error?: Record<string, unknown> } | null | undefined)?.error;
+  const known = typeof error === 'object' && error !== null && typeof error.message === 'string';
+  if (!known) return createError({ status, code: 'INTERNAL_ERROR', message });
+  const details = Array.isArray(error.details)
+    ? (error.details as unknown[]).filter((d): d is ErrorDetail => typeof (d as ErrorDetail)?.message === 'string')
+    : undefined;
+  const code = (typeof error.code === 'string' ? error.code : 'INTERNAL_ERROR') as ErrorCode;
+  return createError({ status, code, message: error.message as string, details });
+}
+
 /** Anything thrown becomes a Mikr0Error; unknown errors become a 500 that reveals nothing. */
 export function normalizeError(value: unknown): Mikr0Error {
   if (isMikr0Error(value)) return value;

@@ -3,7 +3,8 @@
  * and action calls that the browser runtime, `window.mikr0.getAction` and `serverClient`
  * share. Failures become Mikr0Errors carrying the envelope's status, code and details.
  */
-import { createError, type ErrorCode, type ErrorDetail, type Mikr0Error } from './errors.js';
+import { createError, errorFromEnvelope } from './errors.js';
+import { platform, type FetchInit, type FetchResponse, type UrlParts } from './platform.js';
 
 /** Where a component lives: `baseUrl` is the registry's `/r` base, e.g. `https://registry.example.com/r`. */
 export interface ComponentTarget {
@@ -17,7 +18,7 @@ export interface ComponentTarget {
  * `https://cdn.example.com/mikr0/r/static/x/1.0.0/template.js` with `/r/static/` →
  * `https://cdn.example.com/mikr0`. Null when the path has no such route.
  */
-export function registryRoot(url: URL, route: string): string | null {
+export function registryRoot(url: UrlParts, route: string): string | null {
   const at = url.pathname.indexOf(route);
   return at < 0 ? null : url.origin + url.pathname.slice(0, at);
 }
@@ -37,11 +38,11 @@ export async function callAction(target: ComponentTarget, action: string, input?
  * fetch + JSON with the registry's error envelope. `retries` more attempts, with backoff, for
  * network errors and 5xx (never for 4xx: the same request would fail the same way).
  */
-export async function requestJson(url: string, init: RequestInit = {}, retries = 1, backoff = 250): Promise<{ body: any; status: number }> {
+export async function requestJson(url: string, init: FetchInit = {}, retries = 1, backoff = 250): Promise<{ body: any; status: number }> {
   for (let attempt = 0; ; attempt++) {
-    let response: Response;
+    let response: FetchResponse;
     try {
-      response = await fetch(url, init);
+      response = await platform.fetch(url, init);
     } catch (cause) {
       if (attempt < retries) {
         await sleep(backoff * 2 ** attempt);
@@ -54,19 +55,9 @@ export async function requestJson(url: string, init: RequestInit = {}, retries =
       continue;
     }
     const body = await response.json().catch(() => undefined);
-    if (!response.ok) throw responseError(response.status, body, url);
+    if (!response.ok) throw errorFromEnvelope(response.status, body, `${url} answered HTTP ${response.status}`);
     return { body, status: response.status };
   }
 }
 
-function responseError(status: number, body: any, url: string): Mikr0Error {
-  const error = body?.error;
-  return createError({
-    status,
-    code: (typeof error?.code === 'string' ? error.code : 'INTERNAL_ERROR') as ErrorCode,
-    message: typeof error?.message === 'string' ? error.message : `${url} answered HTTP ${status}`,
-    details: Array.isArray(error?.details) ? (error.details as ErrorDetail[]) : undefined,
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => platform.setTimeout(resolve, ms));

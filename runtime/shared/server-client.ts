@@ -15,6 +15,7 @@
  */
 import type { ComponentActions } from './component.js';
 import { createError } from './errors.js';
+import { platform } from './platform.js';
 import { callAction, registryRoot, type ComponentTarget } from './registry-client.js';
 
 /** Augment with `component: typeof yourComponent` to type `serverClient`. */
@@ -34,7 +35,7 @@ export function createServerClient<C = Registered>(target: ComponentTarget | (()
 
 /** The registry base (`…/r`) of a module loaded from `/r/static/…`, or the page's `/r` otherwise. */
 export function registryBaseOf(moduleUrl: string): string {
-  const url = new URL(moduleUrl);
+  const url = new platform.URL(moduleUrl);
   return (registryRoot(url, '/r/static/') ?? url.origin) + '/r';
 }
 

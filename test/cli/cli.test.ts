@@ -259,6 +259,16 @@ describe('a registry with a config file (-c)', () => {
     await stop(small.child);
   });
 
+  test('every registry option is a known key of a config file; a typo is named', async () => {
+    const config = path.join(work, 'keys.mjs');
+    await fs.writeFile(config, `export default { ui: false, cacheSize: 10, memoryLimitMb: 128, limit: { maxFiles: 5 } };\n`);
+    const started = await startRegistryCli(['-p', '0', '-d', path.join(work, 'keys'), '-c', config]);
+    expect(started.output()).toMatch(/keys\.mjs has unknown keys: limit\n/);
+    // ui: false is honoured, not just accepted: no playground at /.
+    expect((await fetch(`${started.url}/`)).status).toBe(404);
+    await stop(started.child);
+  });
+
   test('a config that is not an object, or has bad options, fails with exit 1', async () => {
     const bad = path.join(work, 'bad.mjs');
     await fs.writeFile(bad, 'export default { limits: { maxFiles: -1 } };\n');
