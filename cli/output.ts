@@ -2,7 +2,7 @@
  * Everything the CLI prints goes through here, so every command looks the same: results on
  * stdout (safe to pipe or capture), progress and notes on stderr, one `error: ...` style.
  */
-import { formatBytes } from '../registry-lite/http.js';
+import { formatBytes } from '../runtime/shared/bytes.js';
 
 export { formatBytes };
 

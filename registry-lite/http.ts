@@ -1,6 +1,7 @@
 /** Small request/response helpers shared by the middlewares. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, createError, toEnvelope, type Mikr0Error } from '../runtime/shared/errors.js';
+import { formatBytes } from '../runtime/shared/bytes.js';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../runtime/shared/json-limits.js';
 
 export type Req = IncomingMessage & { originalUrl?: string; route?: string };
@@ -76,12 +77,6 @@ export async function readJson(req: Req, limit: number): Promise<unknown> {
 /** True when the client already has the version tagged `etag` (If-None-Match): answer 304. */
 export function notModified(req: Req, etag: string): boolean {
   return req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag) ?? false;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** Splits `/a/b%2Fc/d` into decoded segments; a `..`/`.` segment or bad escape is a 400. */

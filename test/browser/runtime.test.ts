@@ -10,6 +10,8 @@ import { startRegistry, type TestRegistry } from '../helpers.js';
 import { launchBrowser } from './browser.js';
 import { publishComponents } from './components.js';
 import { startPageServer } from './page-server.js';
+// Types only: window.mikr0, as the browser runtime declares it.
+import type {} from '../../runtime/client/index.js';
 
 let registry: TestRegistry;
 let pages: Awaited<ReturnType<typeof startPageServer>>;
