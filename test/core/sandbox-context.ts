@@ -4,10 +4,7 @@
  * Node's own URL parser and timers.
  */
 import vm from 'node:vm';
-import { contextGlobals, type GlobalsBridge } from '../../runtime/node/sandbox/globals.js';
-import { contextEncoding } from '../../runtime/node/sandbox/globals-encoding.js';
-import { contextUrl } from '../../runtime/node/sandbox/globals-url.js';
-import { contextEvents } from '../../runtime/node/sandbox/globals-events.js';
+import { contextGlobals, globalsParts, type GlobalsBridge } from '../../runtime/node/sandbox/globals.js';
 
 const URL_FIELDS = ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
 
@@ -45,11 +42,8 @@ export function createGlobalsSandbox(
   const context = vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: false } });
   const run = (code: string) => vm.runInContext(code, context);
   const inContext = (fn: Function) => run(`(${fn.toString()})`);
-  const globals = inContext(contextGlobals)({ ...nodeBridge(options), ...options.bridge }, {
-    encoding: inContext(contextEncoding),
-    url: inContext(contextUrl),
-    events: inContext(contextEvents),
-  });
+  const parts = Object.fromEntries(Object.entries(globalsParts).map(([name, part]) => [name, inContext(part)]));
+  const globals = inContext(contextGlobals)({ ...nodeBridge(options), ...options.bridge }, parts);
   const global = run('globalThis');
   for (const key of Object.keys(globals)) {
     Object.defineProperty(global, key, { value: globals[key], writable: true, configurable: true });

@@ -20,9 +20,8 @@
  */
 export interface BootstrapParts {
   globals: (bridge: unknown, parts: unknown) => Record<string, unknown>;
-  encoding: unknown;
-  url: unknown;
-  events: unknown;
+  /** The parts of the web globals (see `globalsParts` in globals.ts), each evaluated in the context. */
+  parts: Record<string, unknown>;
   stringify: (value: unknown) => string;
 }
 
@@ -120,7 +119,7 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => any, 
       schedule,
       delay: (fn: () => void, ms: number) => void timer(false)(fn, ms),
     },
-    { encoding: parts.encoding, url: parts.url, events: parts.events },
+    parts.parts,
   );
 
   // A small fetch: text bodies in and out, so no host Response object crosses over.

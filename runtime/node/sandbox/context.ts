@@ -14,10 +14,7 @@
  */
 import vm from 'node:vm';
 import { sandboxBootstrap } from './bootstrap.js';
-import { contextGlobals } from './globals.js';
-import { contextEncoding } from './globals-encoding.js';
-import { contextUrl } from './globals-url.js';
-import { contextEvents } from './globals-events.js';
+import { contextGlobals, globalsParts } from './globals.js';
 import { createStrictStringify } from './serialize.js';
 
 export interface ContextHost {
@@ -82,14 +79,13 @@ export interface ComponentContext {
 }
 
 // Evaluated once per context; kept as text so each context compiles its own copy.
-const sources = {
+const sources: Record<string, string> = {
   bootstrap: `(${sandboxBootstrap})`,
   globals: `(${contextGlobals})`,
-  encoding: `(${contextEncoding})`,
-  url: `(${contextUrl})`,
-  events: `(${contextEvents})`,
   stringify: `(${createStrictStringify})`,
 };
+const partNames = Object.keys(globalsParts) as (keyof typeof globalsParts)[];
+for (const name of partNames) sources[name] = `(${globalsParts[name]})`;
 const scripts = Object.fromEntries(Object.entries(sources).map(([key, source]) => [key, new vm.Script(source, { filename: `mikr0:${key}` })]));
 const ENTRY_KEY = `__mikr0_enter_${Math.random().toString(36).slice(2)}`;
 const entryScript = new vm.Script(`${ENTRY_KEY}()`, { filename: 'mikr0:entry' });
@@ -281,8 +277,10 @@ export function createComponentContext(host: ContextHost): ComponentContext {
     host.entered();
   }
 
-  const run = (key: keyof typeof sources) => scripts[key].runInContext(context);
-  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), encoding: run('encoding'), url: run('url'), events: run('events'), stringify: run('stringify')() }, host.maxResultBytes);
+  const run = (key: string) => scripts[key].runInContext(context);
+  const parts: Record<string, unknown> = {};
+  for (const name of partNames) parts[name] = run(name);
+  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), parts, stringify: run('stringify')() }, host.maxResultBytes);
   if (host.code !== undefined) load(host.label ?? 'component', host.code, host.cachedData);
 
   function end(job: number) {

@@ -1,48 +1,53 @@
 /**
- * `Event`, `EventTarget`, `AbortController`/`AbortSignal` and `MessageChannel`/`MessagePort`
- * for a sandbox vm context (composed by `contextGlobals`).
+ * `Event` and `EventTarget` for a sandbox vm context (composed by `contextGlobals`), and what
+ * the parts whose classes build on them need: globals-abort.ts (AbortSignal,
+ * AbortController) and globals-messaging.ts (MessageEvent, MessagePort, MessageChannel).
  *
  * Self-contained like every `context*` factory here: its source text is evaluated inside the
  * context. It never sees the bridge: `support` carries context functions made by
- * `contextGlobals` — `schedule` (a macrotask, for message delivery), the optional `delay`
- * (for `AbortSignal.timeout`), `structuredClone` (messages are copies), `report` (where a
- * throwing listener's error goes) and `now` (event time stamps).
+ * `contextGlobals` — `report` (where a throwing listener's error goes) and `now` (event time
+ * stamps).
  */
 import type { ContextKit } from './globals.js';
 
 export interface EventsSupport {
   DOMException: new (message?: string, name?: string) => Error;
-  structuredClone: (value: unknown, options?: { transfer?: unknown[] }) => unknown;
-  schedule: (task: () => void) => void;
-  delay: ((task: () => void, ms: number) => void) | undefined;
   report: (error: unknown) => void;
   now: () => number;
   kit: ContextKit;
 }
+type EventInitBag = { bubbles?: boolean; cancelable?: boolean; composed?: boolean };
+/** How an AbortSignal looks to EventTarget, which honours `signal` in addEventListener options. */
+export interface AbortSignalHooks {
+  isAbortSignal: (value: unknown) => boolean;
+  isAborted: (signal: unknown) => boolean;
+  onAbort: (signal: unknown, algorithm: () => void) => void;
+}
 export interface ContextEvents {
-  Event: unknown;
-  EventTarget: unknown;
-  AbortController: unknown;
-  AbortSignal: unknown;
-  MessageEvent: unknown;
-  MessagePort: unknown;
-  MessageChannel: unknown;
+  Event: new (type: unknown, init?: EventInitBag | null) => { readonly type: string };
+  EventTarget: new () => { addEventListener(type: unknown, callback: unknown, options?: unknown): void };
   /** Tells the objects structuredClone must refuse. */
   isPlatformObject: (value: unknown) => boolean;
+  /** EventTarget.prototype's dispatchEvent and addEventListener, captured before component code runs. */
+  dispatch: (target: object, event: object) => boolean;
+  addListener: (target: object, type: unknown, callback: unknown, options: unknown) => void;
+  /** Defines the `on<type>` event handler attribute of `klass`. */
+  handlerAttribute: (klass: { prototype: object }, type: string, onSet?: (target: any) => void) => void;
+  /** Called by globals-abort.ts once AbortSignal exists. */
+  useAbortSignals: (hooks: AbortSignalHooks) => void;
 }
 
 export function contextEvents(support: EventsSupport): ContextEvents {
   'use strict';
-  const { DOMException, structuredClone, schedule, delay, report, now } = support;
+  const { DOMException, report, now } = support;
   const apply = Reflect.apply;
-  const { create, defineProperty, freeze, setPrototypeOf } = Object;
+  const { defineProperty, freeze, setPrototypeOf } = Object;
   // uncurry(f)(self, ...args) is f.call(self, ...args) with the call captured now, so a later
   // patch of Function.prototype.call is not seen (and no argument array is allocated).
   const uncurry: (fn: Function) => (self: unknown, ...args: any[]) => any = Function.prototype.bind.bind(Function.prototype.call);
   const OwnTypeError = TypeError;
-  const isArray = Array.isArray;
   const arraySplice = uncurry(Array.prototype.splice);
-  const { list, push, toArray, record, typeError, missingArgs } = support.kit;
+  const { list, push, record, typeError, missingArgs } = support.kit;
 
   let beginDispatch: (event: Event, target: EventTarget) => void;
   let endDispatch: (event: Event) => void;
@@ -317,244 +322,17 @@ export function contextEvents(support: EventsSupport): ContextEvents {
     });
   };
 
-  // ---------------------------------------------------------------- AbortSignal, AbortController
-  // Passed to the constructors the platform does not let scripts call.
-  const INTERNAL = freeze(create(null));
-  const illegal = () => typeError('Illegal constructor', 'ERR_ILLEGAL_CONSTRUCTOR');
-  const abortError = () => new DOMException('This operation was aborted', 'AbortError');
-  let signalAbort: (signal: AbortSignal, reason: unknown) => void;
-
-  class AbortSignal extends EventTarget {
-    #aborted = false;
-    #reason: unknown = undefined;
-    #algorithms = list();
-
-    constructor(key: unknown) {
-      if (key !== INTERNAL) throw illegal();
-      super();
-    }
-    get aborted() {
-      return this.#aborted;
-    }
-    get reason() {
-      return this.#reason;
-    }
-    throwIfAborted() {
-      if (this.#aborted) throw this.#reason;
-    }
-    static abort(reason: unknown = undefined) {
-      const signal = new AbortSignal(INTERNAL);
-      signal.#aborted = true;
-      signal.#reason = reason === undefined ? abortError() : reason;
-      return signal;
-    }
-    static any(signals: Iterable<AbortSignal>) {
-      const result = new AbortSignal(INTERNAL);
-      const sources = list();
-      for (const signal of signals) {
-        if (!isAbortSignal(signal)) throw new OwnTypeError('The "signals" argument must be a sequence of AbortSignal');
-        push(sources, signal);
-      }
-      for (let i = 0; i < sources.length; i++) {
-        const source: AbortSignal = sources[i];
-        if (source.#aborted) {
-          result.#aborted = true;
-          result.#reason = source.#reason;
-          return result;
-        }
-      }
-      for (let i = 0; i < sources.length; i++) {
-        const source: AbortSignal = sources[i];
-        push(source.#algorithms, () => result.#abort(source.#reason));
-      }
-      return result;
-    }
-    #abort(reason: unknown) {
-      if (this.#aborted) return;
-      this.#aborted = true;
-      this.#reason = reason === undefined ? abortError() : reason;
-      const algorithms = this.#algorithms;
-      this.#algorithms = list();
-      for (let i = 0; i < algorithms.length; i++) {
-        try {
-          algorithms[i]();
-        } catch (error) {
-          report(error);
-        }
-      }
-      dispatch(this, new Event('abort'));
-    }
-    static {
-      isAbortSignal = (value) => typeof value === 'object' && value !== null && #aborted in value;
-      isAborted = (signal) => (signal as AbortSignal).#aborted;
-      onAbort = (signal, algorithm) => push((signal as AbortSignal).#algorithms, algorithm);
-      signalAbort = (signal, reason) => signal.#abort(reason);
-    }
-  }
-  handlerAttribute(AbortSignal, 'abort');
-  defineProperty(AbortSignal.prototype, Symbol.toStringTag, { value: 'AbortSignal', configurable: true });
-  if (delay) {
-    defineProperty(AbortSignal, 'timeout', {
-      value: function timeout(ms: unknown) {
-        const wait = +(ms as number);
-        if (!(wait >= 0 && wait <= Number.MAX_SAFE_INTEGER)) {
-          throw new OwnTypeError('The "delay" argument must be a non-negative finite number');
-        }
-        const signal = new AbortSignal(INTERNAL);
-        delay(() => signalAbort(signal, new DOMException('The operation was aborted due to timeout', 'TimeoutError')), wait - (wait % 1));
-        return signal;
-      },
-      writable: true,
-      configurable: true,
-    });
-  }
-
-  class AbortController {
-    #signal = new AbortSignal(INTERNAL);
-    get signal() {
-      return this.#signal;
-    }
-    abort(reason: unknown = undefined) {
-      signalAbort(this.#signal, reason);
-    }
-  }
-  defineProperty(AbortController.prototype, Symbol.toStringTag, { value: 'AbortController', configurable: true });
-
-  // ---------------------------------------------------------------- MessageChannel
-  class MessageEvent extends Event {
-    #data: unknown = null;
-    #origin = '';
-    #lastEventId = '';
-    #source: unknown = null;
-    #ports: readonly unknown[];
-    constructor(
-      type: unknown,
-      init: {
-        bubbles?: boolean;
-        cancelable?: boolean;
-        composed?: boolean;
-        data?: unknown;
-        origin?: string;
-        lastEventId?: string;
-        source?: unknown;
-        ports?: unknown[];
-      } | null = null,
-    ) {
-      missingArgs(arguments.length, 1, '"type"');
-      super(type, init);
-      const ports = list();
-      if (init) {
-        if (init.data !== undefined) this.#data = init.data;
-        if (init.origin !== undefined) this.#origin = `${init.origin}`;
-        if (init.lastEventId !== undefined) this.#lastEventId = `${init.lastEventId}`;
-        if (init.source !== undefined) this.#source = init.source;
-        if (init.ports !== undefined && init.ports !== null) for (const port of init.ports) push(ports, port);
-      }
-      this.#ports = freeze(toArray(ports));
-    }
-    get data() {
-      return this.#data;
-    }
-    get origin() {
-      return this.#origin;
-    }
-    get lastEventId() {
-      return this.#lastEventId;
-    }
-    get source() {
-      return this.#source;
-    }
-    get ports() {
-      return this.#ports;
-    }
-  }
-  defineProperty(MessageEvent.prototype, Symbol.toStringTag, { value: 'MessageEvent', configurable: true });
-
-  let entangle: (a: MessagePort, b: MessagePort) => void;
-
-  class MessagePort extends EventTarget {
-    #other: MessagePort | null = null;
-    #queue = list();
-    #started = false;
-    #closed = false;
-
-    constructor(key: unknown) {
-      if (key !== INTERNAL) throw illegal();
-      super();
-    }
-    postMessage(message: unknown, transfer: unknown = undefined) {
-      missingArgs(arguments.length, 1, '"message"');
-      const transferList = isArray(transfer) ? transfer : (transfer as { transfer?: unknown[] } | undefined)?.transfer;
-      // Cloning happens now, so later changes to `message` are not seen and errors throw here.
-      const data = structuredClone(message, transferList === undefined ? undefined : { transfer: transferList });
-      const target = this.#other;
-      if (target) target.#enqueue(data);
-    }
-    #enqueue(data: unknown) {
-      if (this.#closed) return;
-      push(this.#queue, data);
-      if (this.#started) schedule(() => this.#deliver());
-    }
-    // One message per task, each in its own macrotask, in the order they were posted.
-    #deliver() {
-      if (this.#closed || this.#queue.length === 0) return;
-      const data = this.#queue[0];
-      arraySplice(this.#queue, 0, 1);
-      dispatch(this, new MessageEvent('message', { data }));
-    }
-    start() {
-      if (this.#started || this.#closed) return;
-      this.#started = true;
-      for (let i = 0; i < this.#queue.length; i++) schedule(() => this.#deliver());
-    }
-    close() {
-      this.#closed = true;
-      this.#queue.length = 0;
-      const other = this.#other;
-      this.#other = null;
-      if (other) other.#other = null;
-    }
-    addEventListener(type: unknown, callback: unknown, options: unknown = undefined) {
-      missingArgs(arguments.length, 2, '"type" and "listener"');
-      addListener(this, type, callback, options);
-      // Node starts a port as soon as it has a message listener; browsers wait for start().
-      // Starting early is what code written for either expects.
-      if (`${type}` === 'message' && callback) this.start();
-    }
-    static {
-      entangle = (a, b) => {
-        a.#other = b;
-        b.#other = a;
-      };
-    }
-  }
-  handlerAttribute(MessagePort, 'message', (port: MessagePort) => port.start());
-  handlerAttribute(MessagePort, 'messageerror');
-  defineProperty(MessagePort.prototype, Symbol.toStringTag, { value: 'MessagePort', configurable: true });
-
-  class MessageChannel {
-    #port1 = new MessagePort(INTERNAL);
-    #port2 = new MessagePort(INTERNAL);
-    constructor() {
-      entangle(this.#port1, this.#port2);
-    }
-    get port1() {
-      return this.#port1;
-    }
-    get port2() {
-      return this.#port2;
-    }
-  }
-  defineProperty(MessageChannel.prototype, Symbol.toStringTag, { value: 'MessageChannel', configurable: true });
-
   return freeze({
     Event,
     EventTarget,
-    AbortController,
-    AbortSignal,
-    MessageEvent,
-    MessagePort,
-    MessageChannel,
     isPlatformObject: (value: unknown) => isEventTarget(value) || isEvent(value),
+    dispatch,
+    addListener,
+    handlerAttribute,
+    useAbortSignals: (hooks: AbortSignalHooks) => {
+      isAbortSignal = hooks.isAbortSignal;
+      isAborted = hooks.isAborted;
+      onAbort = hooks.onAbort;
+    },
   });
 }
