@@ -2,31 +2,11 @@
  * What a failed loader or action becomes, wherever it ran (the registry's sandbox or the dev
  * server's module runner): the same status, code and message, so dev and production agree.
  */
-import { createError, type ErrorDetail, type Mikr0Error } from '../shared/errors.js';
+import { createError, type Mikr0Error } from '../shared/errors.js';
+import type { FailureInfo } from './sandbox/failure.js';
 import type { ExecuteJob } from './render.js';
 
-/** A failure as the executor saw it: plain data, so it can cross a worker boundary. */
-export interface FailureInfo {
-  message: string;
-  stack?: string;
-  code?: string;
-  status?: number;
-  details?: ErrorDetail[];
-}
-
-const BRAND = Symbol.for('mikr0.error');
-
-/** Reads an error thrown by component code (any realm) into plain data. */
-export function failureInfo(error: any): FailureInfo {
-  const branded = error?.[BRAND] === true;
-  return {
-    message: typeof error?.message === 'string' ? error.message : String(error),
-    stack: typeof error?.stack === 'string' ? error.stack : undefined,
-    code: typeof error?.code === 'string' ? error.code : undefined,
-    status: branded && typeof error.status === 'number' ? error.status : undefined,
-    details: branded ? error.details : undefined,
-  };
-}
+export { failureInfo, type FailureInfo } from './sandbox/failure.js';
 
 export function executionError(
   job: Pick<ExecuteJob, 'name' | 'version' | 'kind' | 'action'>,

@@ -23,6 +23,8 @@ export interface BootstrapParts {
   /** The parts of the web globals (see `globalsParts` in globals.ts), each evaluated in the context. */
   parts: Record<string, unknown>;
   stringify: (value: unknown) => string;
+  /** failure.ts's `failureInfo`, compiled in the context. */
+  failure: (error: unknown, brand: symbol) => unknown;
 }
 
 export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => any, entryKey: string, parts: BootstrapParts, maxResultBytes: number) {
@@ -216,22 +218,8 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => any, 
     definition = found;
   };
 
-  const describe = (error: any) => {
-    const brand = error && error[symbolFor('mikr0.error')] === true;
-    let message: string;
-    try {
-      message = error && typeof error.message === 'string' ? error.message : String(error);
-    } catch {
-      message = 'a value that cannot be shown';
-    }
-    return strictStringify({
-      message,
-      stack: error && typeof error.stack === 'string' ? error.stack : undefined,
-      code: error && typeof error.code === 'string' ? error.code : undefined,
-      status: brand && typeof error.status === 'number' ? error.status : undefined,
-      details: brand && error.details ? error.details : undefined,
-    });
-  };
+  const brand = symbolFor('mikr0.error');
+  const describe = (error: unknown) => strictStringify(parts.failure(error, brand));
 
   const finish = (id: number, error: unknown, data?: string, html?: string, load = false) => {
     let info: string;

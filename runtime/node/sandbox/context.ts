@@ -15,6 +15,7 @@
 import vm from 'node:vm';
 import { sandboxBootstrap } from './bootstrap.js';
 import { contextGlobals, globalsParts } from './globals.js';
+import { failureInfo } from './failure.js';
 import { createStrictStringify } from './serialize.js';
 
 export interface ContextHost {
@@ -83,6 +84,7 @@ const sources: Record<string, string> = {
   bootstrap: `(${sandboxBootstrap})`,
   globals: `(${contextGlobals})`,
   stringify: `(${createStrictStringify})`,
+  failure: `(${failureInfo})`,
 };
 const partNames = Object.keys(globalsParts) as (keyof typeof globalsParts)[];
 for (const name of partNames) sources[name] = `(${globalsParts[name]})`;
@@ -280,7 +282,7 @@ export function createComponentContext(host: ContextHost): ComponentContext {
   const run = (key: string) => scripts[key].runInContext(context);
   const parts: Record<string, unknown> = {};
   for (const name of partNames) parts[name] = run(name);
-  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), parts, stringify: run('stringify')() }, host.maxResultBytes);
+  run('bootstrap')(bridge, ENTRY_KEY, { globals: run('globals'), parts, stringify: run('stringify')(), failure: run('failure') }, host.maxResultBytes);
   if (host.code !== undefined) load(host.label ?? 'component', host.code, host.cachedData);
 
   function end(job: number) {

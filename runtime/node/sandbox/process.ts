@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createComponentContext, type ComponentContext } from './context.js';
 import { createPolicyFetch } from './fetch-policy.js';
+import { failureInfo } from './failure.js';
 import { createOutbox, RUNNING_FD, type FromProcess, type ProcessOptions, type ToProcess } from './protocol.js';
 import { createRequireGuard } from './require.js';
 
@@ -232,7 +233,7 @@ function loaded(message: Extract<ToProcess, { t: 'source' }>) {
   } catch (error: any) {
     // A syntax error: V8 compiled it in this realm, but only its text leaves.
     drop(entry);
-    const info = JSON.stringify({ message: String(error?.message ?? error), stack: String(error?.stack ?? '') });
+    const info = JSON.stringify(failureInfo(error));
     for (const job of waiting) finish(job.id, { t: 'done', id: job.id, hit: false, error: info, load: true });
     return;
   }
