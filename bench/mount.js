@@ -38,7 +38,7 @@ try {
   const registry = createRegistry({ dataDir: path.join(temp, 'data'), logger: { info() {}, warn: console.warn, error: console.error } });
   cleanup.push(() => registry.close());
   const { url: registryUrl } = await registry.listen(0);
-  const { token } = registry.tokens.create(['publish'], 'bench');
+  const { token } = await registry.tokens.create(['publish'], 'bench');
   const published = await fetch(`${registryUrl}/r/publish/greeter/1.0.0`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/gzip' },

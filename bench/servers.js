@@ -80,7 +80,7 @@ async function startRegistry() {
   const registry = createRegistry({ ...extra, dataDir, logger });
   const { url } = await registry.listen(0, '127.0.0.1');
   close = () => registry.close();
-  const { token } = registry.tokens.create(['publish'], 'bench');
+  const { token } = await registry.tokens.create(['publish'], 'bench');
   process.send({ type: 'ready', url, token });
 }
 

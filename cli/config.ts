@@ -53,7 +53,19 @@ function relativeTo(dir: string, config: RegistryConfig): RegistryConfig {
   if (typeof out.dataDir === 'string') out.dataDir = path.resolve(dir, out.dataDir);
   if (typeof out.root === 'string') out.root = path.resolve(dir, out.root);
   if (typeof out.database === 'string' && out.database !== ':memory:') out.database = path.resolve(dir, out.database);
+  // The seed forms too: { type: 'sqlite', options: { file } }, { type: 'filesystem', options: { folder } }.
+  const file = declared(out.database, 'sqlite', 'file');
+  if (file !== undefined && file !== ':memory:') out.database = { type: 'sqlite', options: { file: path.resolve(dir, file) } };
+  const folder = declared(out.storage, 'filesystem', 'folder');
+  if (folder !== undefined) out.storage = { type: 'filesystem', options: { folder: path.resolve(dir, folder) } };
   return out;
+}
+
+/** `value.options[key]` when `value` is `{ type, options: { [key]: string } }`. */
+function declared(value: unknown, type: string, key: string): string | undefined {
+  const { type: actual, options } = (value ?? {}) as { type?: unknown; options?: Record<string, unknown> };
+  const found = actual === type && typeof options === 'object' && options !== null ? options[key] : undefined;
+  return typeof found === 'string' && found !== '' ? found : undefined;
 }
 
 async function importConfig(file: string): Promise<unknown> {

@@ -3,7 +3,7 @@
  * The `mikr0` CLI: declares commands and options only. Each command's code is imported when
  * that command runs, so `mikr0 ls` never loads SQLite and `--help` loads only cac and the output helpers.
  */
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cac, type Command } from 'cac';
 import { fail, report } from './output.js';
 
@@ -31,10 +31,11 @@ cli
   .action((dir, flags) => run(() => import('./commands/publish.js').then((m) => m.publish(dir, flags))));
 
 cli
-  .command('token <action> [id]', 'Manage API tokens in a data folder: create | list | revoke <id>')
+  .command('token <action> [id]', 'Manage the API tokens of a registry\'s database (found as mikr0 registry finds it): create | list | revoke <id>')
   .option('--scope <scope>', 'create: publish or admin (comma-separated for both)')
   .option('--label <label>', 'create: a note saying who or what uses the token')
   .option('-d, --data <dir>', 'Data folder of the registry (default: .mikr0)')
+  .option('-c, --config <file>', 'The registry\'s config file, to use its database (default: mikr0.config.{js,mjs,ts,mts} if present)')
   .example('export MIKR0_TOKEN=$(mikr0 token create --scope publish --label ci)')
   .example('mikr0 token revoke abc123def456')
   .action((action, id, flags) => run(() => import('./commands/token.js').then((m) => m.token(action, id, flags))));
@@ -106,8 +107,8 @@ try {
   if (cli.options.help) {
     // cac has printed the help already.
   } else if (cli.options.version && !cli.matchedCommand) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    console.log(pkg.version);
+    // Our own package.json, by our own name: found from dist/ and from the sources alike.
+    console.log(createRequire(import.meta.url)('vite-plugin-mikr0/package.json').version);
   } else if (cli.matchedCommand) {
     keepTyped(cli.matchedCommand, cli.options, process.argv.slice(2));
     cli.runMatchedCommand();

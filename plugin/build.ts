@@ -4,13 +4,10 @@
  * require()), then writes the bundle's package.json with sizes and integrity.
  */
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Plugin, ResolvedConfig, Rolldown } from 'vite';
 import { writeBundlePackage } from '../bundle/index.js';
+import { packageVersion as pluginVersion } from '../runtime/node/package-root.js';
 import type { PluginState } from './state.js';
-
-const require = createRequire(import.meta.url);
-const pluginVersion: string = require('../../package.json').version;
 
 export function buildPlugin(state: PluginState): Plugin {
   let config: ResolvedConfig;

@@ -5,7 +5,6 @@
  */
 import type { Plugin } from 'vite';
 import { collectFiles, packTarGz } from '../bundle/index.js';
-import { ingest } from '../registry-lite/publish/ingest.js';
 import { createMemoryRegistry } from './memory-registry.js';
 import type { PluginState } from './state.js';
 
@@ -14,9 +13,9 @@ export function previewPlugin(state: PluginState): Plugin {
     name: 'mikr0:preview',
     async configurePreviewServer(server) {
       const { outDir, name, version, dependencies, plugins, root, timeout, fetch } = state.options!;
-      const { ctx, middleware } = createMemoryRegistry(server, { dependencies, plugins, root, timeout, fetch });
+      const { registry, middleware } = createMemoryRegistry(server, { dependencies, plugins, root, timeout, fetch });
       try {
-        await ingest(ctx, name, version, await packTarGz(await collectFiles(outDir)));
+        await registry.publish(name, version, await packTarGz(await collectFiles(outDir)));
       } catch (error: any) {
         const details = (error?.details ?? []).map((d: { path?: string; message: string }) => `\n  ${d.path ?? ''}: ${d.message}`).join('');
         throw new Error(`mikr0: ${outDir} is not a publishable bundle (run vite build first): ${error?.message ?? error}${details}`);

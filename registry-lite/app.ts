@@ -7,6 +7,7 @@ import { clientMiddleware } from './middlewares/client.js';
 import { componentsMiddleware } from './middlewares/components.js';
 import { corsMiddleware } from './middlewares/cors.js';
 import { errorMiddleware, notFoundMiddleware } from './middlewares/errors.js';
+import { fallbackMiddleware } from './middlewares/fallback.js';
 import { healthMiddleware } from './middlewares/health.js';
 import { metricsMiddleware, requestMetricsMiddleware } from './middlewares/metrics.js';
 import { publishMiddleware } from './middlewares/publish.js';
@@ -25,6 +26,12 @@ export function createApp(ctx: RegistryContext): connect.Server {
   // Operations.
   use('/health', healthMiddleware(ctx));
   use('/metrics', metricsMiddleware(ctx));
+  // Components this registry does not have, from the fallback registry (vite dev).
+  const { fallback } = ctx.options;
+  if (fallback) {
+    const has = (name: string) => ctx.components.has(name);
+    app.use(fallbackMiddleware({ ...fallback, maxBodyBytes: ctx.options.limits.maxJsonBytes, has }) as connect.NextHandleFunction);
+  }
   // Rendering: the hot path.
   use('/r/component', renderMiddleware(ctx));
   use('/r/batch', batchMiddleware(ctx));

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createError } from '../runtime/shared/errors.js';
-import type { Scope, TokenStore } from './metadata/tokens.js';
+import type { Scope, Tokens } from './metadata/index.js';
 import type { Req } from './http.js';
 
 export interface AuthOptions {
@@ -20,13 +20,13 @@ export interface AuthOptions {
 const CHALLENGE = 'Basic realm="mikr0", Bearer realm="mikr0"';
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
-export function createAuth(tokens: TokenStore, options: AuthOptions) {
+export function createAuth(tokens: Tokens, options: AuthOptions) {
   const admin = options.username && options.password ? { user: digest(options.username), pass: digest(options.password) } : null;
   const maxFailures = options.maxFailures ?? 10;
   const windowMs = options.windowMs ?? 15 * 60 * 1000;
   const failures = new LRUCache<string, { count: number }>({ max: 10000, ttl: windowMs });
 
-  function check(header: string | undefined): Scope[] | null {
+  async function check(header: string | undefined): Promise<Scope[] | null> {
     if (!header) return null;
     const space = header.indexOf(' ');
     const scheme = header.slice(0, space).toLowerCase();
@@ -46,7 +46,7 @@ export function createAuth(tokens: TokenStore, options: AuthOptions) {
 
   return {
     /** Throws 401/403/429 unless the request carries credentials with `scope` (admin covers all). */
-    require(req: Req, scope: Scope): void {
+    async require(req: Req, scope: Scope): Promise<void> {
       const client = req.socket.remoteAddress ?? 'unknown';
       const record = failures.get(client);
       if (record && record.count >= maxFailures) {
@@ -57,9 +57,10 @@ export function createAuth(tokens: TokenStore, options: AuthOptions) {
           headers: { 'Retry-After': String(Math.ceil(windowMs / 1000)) },
         });
       }
-      const scopes = check(req.headers.authorization);
+      const scopes = await check(req.headers.authorization);
       if (!scopes) {
-        failures.set(client, { count: (record?.count ?? 0) + 1 });
+        // Read again: other attempts from this client may have failed while this one was checked.
+        failures.set(client, { count: (failures.get(client)?.count ?? 0) + 1 });
         const create = `mikr0 token create --scope ${scope}`;
         const hint = admin
           ? `send "Authorization: Bearer <token>" (${create}) or the admin user and password`

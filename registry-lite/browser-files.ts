@@ -1,10 +1,7 @@
-/** Where the built browser parts live: next to the compiled registry, in the package's dist/. */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Where the built browser parts live: in the package's dist/, wherever the registry's code runs from. */
+import { builtPath } from '../runtime/node/package-root.js';
 
 /** The browser runtime (`npm run build` → dist/client.js), served at /r/client.js. */
-export const clientFile = path.join(dist, 'client.js');
+export const clientFile = builtPath('client.js');
 /** The playground app (`npm run build` → dist/playground/), served at /. */
-export const playgroundDir = path.join(dist, 'playground');
+export const playgroundDir = builtPath('playground');

@@ -1,25 +1,38 @@
 /**
- * Everything the middlewares share, built once when the registry is created: database,
- * stores, storage, sandbox, render core, auth, metrics.
+ * Everything the middlewares share, built once when the registry is created: metadata,
+ * storage, where server code runs, render core, auth, metrics. Each middleware declares the
+ * part it uses (`Pick<RegistryContext, ...>`).
  */
-import path from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { createRenderCore, type RenderCore, type RenderTarget } from '../runtime/node/render.js';
-import { createSandbox } from '../runtime/node/sandbox/index.js';
+import { createRenderCore, type Executor, type RenderCore, type RenderTarget } from '../runtime/node/render.js';
+import { createSandbox, type Logger, type Sandbox } from '../runtime/node/sandbox/index.js';
 import { badRequest, createError, notFound } from '../runtime/shared/errors.js';
-import { createAuth } from './auth.js';
-import { openDatabase } from './metadata/database.js';
-import { createComponentStore, type VersionRecord } from './metadata/components.js';
-import { createTokenStore } from './metadata/tokens.js';
-import { createMetrics } from './metrics.js';
-import { filesystemDriver } from './storage/drivers/filesystem.js';
+import { createAuth, type Auth } from './auth.js';
+import { createMetadata, type Components, type Tokens, type VersionRecord } from './metadata/index.js';
+import { openBackend } from './metadata/open.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
+import type { StorageDriver } from './storage/types.js';
 import type { Req } from './http.js';
 
-/** How the dev server changes the registry: where server code runs and where client code is served. */
-export interface ContextOverrides {
-  core?: (base: RenderCore) => RenderCore;
-  target?: (record: VersionRecord, req: Req, base: RenderTarget) => RenderTarget;
+export interface RegistryContext {
+  options: ResolvedOptions;
+  components: Components;
+  tokens: Tokens;
+  storage: StorageDriver;
+  /** The sandbox processes; null when the `executor` option runs server code instead. */
+  sandbox: Sandbox | null;
+  core: RenderCore;
+  auth: Auth;
+  metrics: Metrics;
+  logger: Logger;
+  /** Hot client files, by storage key. */
+  staticFiles: LRUCache<string, Uint8Array>;
+  /** The published version a request means, or a 400/404 that says why not. */
+  resolve(name: string | null, range: string): Promise<VersionRecord>;
+  /** What the render path needs of a version, its URLs based where the request came in. */
+  target(record: VersionRecord, req: Req): RenderTarget;
+  close(): Promise<void>;
 }
 
 /**
@@ -31,16 +44,15 @@ function codeCacheKey(record: VersionRecord): string {
   return `_v8-cache/${record.prefix}/${record.manifest.server}.v8-${process.versions.v8}.cache`;
 }
 
-export function createRegistryContext(options: ResolvedOptions, overrides: ContextOverrides = {}) {
-  const db = openDatabase(options.database);
-  const components = createComponentStore(db);
-  const tokens = createTokenStore(db);
-  const storage = options.storage ?? filesystemDriver({ base: path.join(options.dataDir, 'storage') });
+export function createRegistryContext(options: ResolvedOptions): RegistryContext {
+  const metadata = createMetadata(openBackend(options.database));
+  const { components, tokens } = metadata;
+  const storage = options.storage;
   const logger = options.logger;
 
-  const sandbox = createSandbox({
+  const sandbox = options.executor ? null : createSandbox({
     loadSource: async (name, version) => {
-      const record = components.get(name, version);
+      const record = await components.get(name, version);
       if (!record) throw new Error(`${name}@${version} is not published`);
       // A component without server code is an empty module: data null, no actions.
       if (!record.manifest.server) return 'module.exports = {};';
@@ -51,11 +63,11 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
     // Private files of the registry (never served: /r/static serves only a bundle's client files).
     codeCache: {
       load: async (name, version) => {
-        const record = components.get(name, version);
+        const record = await components.get(name, version);
         return record?.manifest.server ? storage.getItemRaw(codeCacheKey(record)) : null;
       },
       save: async (name, version, data) => {
-        const record = components.get(name, version);
+        const record = await components.get(name, version);
         if (record?.manifest.server) await storage.setItemRaw(codeCacheKey(record), data);
       },
     },
@@ -72,18 +84,17 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
     memoryLimitMb: options.memoryLimitMb,
     logger,
   });
-  const baseCore = createRenderCore(sandbox);
-  const core = overrides.core ? overrides.core(baseCore) : baseCore;
+  const executor: Executor = options.executor ?? sandbox!;
 
   /** The published version a request means, or a 400/404 that says why not. */
-  function resolve(name: string | null, range: string): VersionRecord {
+  async function resolve(name: string | null, range: string): Promise<VersionRecord> {
     if (!name) throw badRequest('The URL needs a component name: /r/component/<name>/<version>');
-    const record = components.resolve(name, range);
+    const record = await components.resolve(name, range);
     if (record === undefined) {
       throw badRequest(`"${range}" is not a version or a semver range (try 1.2.3, 1.x or ^1.2.0)`);
     }
     if (record === null) {
-      const known = components.versions(name).length > 0;
+      const known = await components.has(name);
       throw notFound(known ? `${name} has no version matching "${range || 'latest'}"` : `Component "${name}" not found`);
     }
     return record;
@@ -98,15 +109,19 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
   }
 
   function target(record: VersionRecord, req: Req): RenderTarget {
-    const base = `${baseUrl(req)}/r/static/${record.name}/${record.version}/`;
-    const result: RenderTarget = {
+    const origin = baseUrl(req);
+    const own = options.clientUrl?.({ name: record.name, version: record.version });
+    if (own !== undefined) {
+      return { name: record.name, version: record.version, parameters: record.manifest.parameters, src: new URL(own, origin).href, css: [] };
+    }
+    const base = `${origin}/r/static/${record.name}/${record.version}/`;
+    return {
       name: record.name,
       version: record.version,
       parameters: record.manifest.parameters,
       src: base + record.manifest.template,
       css: record.manifest.css.map((file) => base + file),
     };
-    return overrides.target ? overrides.target(record, req, result) : result;
   }
 
   return {
@@ -115,7 +130,7 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
     tokens,
     storage,
     sandbox,
-    core,
+    core: createRenderCore(executor),
     auth: createAuth(tokens, options.auth),
     metrics: createMetrics(),
     logger,
@@ -124,11 +139,9 @@ export function createRegistryContext(options: ResolvedOptions, overrides: Conte
     resolve,
     target,
     async close() {
-      await sandbox.close();
+      await sandbox?.close();
       await storage.dispose?.();
-      db.close();
+      await metadata.close();
     },
   };
 }
-
-export type RegistryContext = ReturnType<typeof createRegistryContext>;

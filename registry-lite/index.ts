@@ -7,13 +7,32 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { createRegistryContext } from './context.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
+import type { Components, Tokens } from './metadata/index.js';
+import { ingest } from './publish/ingest.js';
+import type { PublishResult } from '../runtime/shared/api.js';
 
 export type { RegistryOptions, Limits } from './options.js';
 export { registryOptionKeys } from './options.js';
 export type { StorageDriver } from './storage/types.js';
+export type { StorageOption } from './storage/open.js';
+export type { Executor, ExecuteJob, ExecuteResult } from '../runtime/node/render.js';
 export { memoryDriver } from './storage/drivers/memory.js';
 export { filesystemDriver } from './storage/drivers/filesystem.js';
-export type { Scope, TokenInfo } from './metadata/tokens.js';
+export type {
+  ComponentSummary,
+  MetadataBackend,
+  MetadataChange,
+  Scope,
+  TokenInfo,
+  TokenRow,
+  VersionEntry,
+  VersionRecord,
+} from './metadata/types.js';
+export { createMetadata, SCOPES, type Metadata } from './metadata/index.js';
+// The backends load their drivers only when opened: importing this file never loads better-sqlite3.
+export { memoryBackend } from './metadata/memory.js';
+export { sqliteBackend } from './metadata/sqlite.js';
+export { describeDatabase, openMetadata, resolveDatabase, type DatabaseOption, type DatabaseSpec } from './metadata/open.js';
 
 export interface Registry {
   /** The connect app: `(req, res)` handler with every registry route. */
@@ -22,8 +41,12 @@ export interface Registry {
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string; server: http.Server }>;
   /** Stops the server (if started), the sandbox workers and the database. */
   close(): Promise<void>;
-  /** API tokens of this registry's database (the CLI's `mikr0 token`). */
-  tokens: ReturnType<typeof createRegistryContext>['tokens'];
+  /** API tokens of this registry's database: `await registry.tokens.create(['publish'], 'ci')`. */
+  tokens: Tokens;
+  /** The published versions: resolve, list, deprecate (what the HTTP API does, without HTTP). */
+  components: Components;
+  /** Publishes a bundle (a tar.gz as `mikr0 publish` packs it) as `PUT /r/publish` does: same checks, same 400/409s. */
+  publish(name: string, version: string, tarball: Uint8Array): Promise<PublishResult>;
 }
 
 export function createRegistry(options: RegistryOptions = {}): Registry {
@@ -52,9 +75,11 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   return {
     app,
     tokens: ctx.tokens,
+    components: ctx.components,
+    publish: (name, version, tarball) => ingest(ctx, name, version, tarball),
     async listen(port = 4910, host = '127.0.0.1') {
       // The sandbox processes start while the server binds: the first render finds them ready.
-      const [listening] = await Promise.all([bind(port, host), ctx.sandbox.warm()]);
+      const [listening] = await Promise.all([bind(port, host), ctx.sandbox?.warm()]);
       return listening;
     },
     async close() {

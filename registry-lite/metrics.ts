@@ -22,7 +22,7 @@ export function createMetrics() {
     },
 
     /** The exposition text; `sandbox` and `components` are read at scrape time. */
-    render(sandbox: SandboxStats, components: number): string {
+    render(sandbox: SandboxStats | null, components: number): string {
       const lines = [
         '# HELP mikr0_http_requests_total HTTP requests by route, method and status.',
         '# TYPE mikr0_http_requests_total counter',
@@ -33,16 +33,8 @@ export function createMetrics() {
         `mikr0_render_duration_seconds_bucket{le="+Inf"} ${renderCount}`,
         `mikr0_render_duration_seconds_sum ${renderSum}`,
         `mikr0_render_duration_seconds_count ${renderCount}`,
-        '# HELP mikr0_module_cache_hits_total Renders and actions whose compiled server code was cached.',
-        '# TYPE mikr0_module_cache_hits_total counter',
-        `mikr0_module_cache_hits_total ${sandbox.moduleCacheHits}`,
-        '# HELP mikr0_module_cache_misses_total Renders and actions that had to load and compile server code.',
-        '# TYPE mikr0_module_cache_misses_total counter',
-        `mikr0_module_cache_misses_total ${sandbox.moduleCacheMisses}`,
-        '# HELP mikr0_sandbox_restarts_total Sandbox processes replaced after a crash, a memory kill or a stuck job.',
-        '# TYPE mikr0_sandbox_restarts_total counter',
-        `mikr0_sandbox_restarts_total ${sandbox.processRestarts}`,
-        ...componentCounters(sandbox),
+        // No sandbox when the `executor` option runs server code (vite dev).
+        ...(sandbox ? sandboxLines(sandbox) : []),
         '# HELP mikr0_components Components in the registry.',
         '# TYPE mikr0_components gauge',
         `mikr0_components ${components}`,
@@ -50,6 +42,21 @@ export function createMetrics() {
       return lines.join('\n') + '\n';
     },
   };
+}
+
+function sandboxLines(sandbox: SandboxStats): string[] {
+  return [
+    '# HELP mikr0_module_cache_hits_total Renders and actions whose compiled server code was cached.',
+    '# TYPE mikr0_module_cache_hits_total counter',
+    `mikr0_module_cache_hits_total ${sandbox.moduleCacheHits}`,
+    '# HELP mikr0_module_cache_misses_total Renders and actions that had to load and compile server code.',
+    '# TYPE mikr0_module_cache_misses_total counter',
+    `mikr0_module_cache_misses_total ${sandbox.moduleCacheMisses}`,
+    '# HELP mikr0_sandbox_restarts_total Sandbox processes replaced after a crash, a memory kill or a stuck job.',
+    '# TYPE mikr0_sandbox_restarts_total counter',
+    `mikr0_sandbox_restarts_total ${sandbox.processRestarts}`,
+    ...componentCounters(sandbox),
+  ];
 }
 
 const COUNTERS = [

@@ -1,19 +1,27 @@
 /** registry-lite options: typed and defaulted once, misuse reported before anything starts. */
 import path from 'node:path';
+import type { Executor } from '../runtime/node/render.js';
 import type { Logger } from '../runtime/node/sandbox/index.js';
 import type { BreakerOptions } from '../runtime/node/sandbox/breaker.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_MS } from '../runtime/node/sandbox/defaults.js';
 import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/node/sandbox/fetch-policy.js';
-import type { StorageDriver } from './storage/types.js';
+import { resolveDatabase, type DatabaseOption } from './metadata/open.js';
+import { resolveStorage, type StorageOption } from './storage/open.js';
 import type { AuthOptions } from './auth.js';
 
 export interface RegistryOptions {
   /** Folder for the SQLite database and the filesystem store (default `.mikr0`). */
   dataDir?: string;
-  /** SQLite file (default `<dataDir>/registry.db`); `:memory:` keeps nothing. */
-  database?: string;
-  /** Where bundles are stored (default: the filesystem driver on `<dataDir>/storage`). */
-  storage?: StorageDriver;
+  /**
+   * Metadata (default SQLite on `<dataDir>/registry.db`): a SQLite file or `:memory:`,
+   * `{ type: 'sqlite', options: { file } }`, `{ type: 'memory' }`, or a backend object.
+   */
+  database?: DatabaseOption;
+  /**
+   * Where bundles are stored (default the filesystem on `<dataDir>/storage`):
+   * `{ type: 'filesystem', options: { folder } }`, `{ type: 'memory' }`, or a driver object.
+   */
+  storage?: StorageOption;
   /** npm packages and Node built-ins server code may `require` (default none; `true` allows all). */
   dependencies?: string[] | true;
   /** Folder whose node_modules allow-listed packages load from (default `process.cwd()`). */
@@ -48,6 +56,23 @@ export interface RegistryOptions {
   /** When a version that keeps timing out or crashing is cut off (default: 3 failures in 60 s → 30 s). */
   breaker?: BreakerOptions;
   logger?: Logger;
+  /**
+   * Where server code runs instead of the sandbox processes (no process is started then).
+   * `vite dev` runs the component under development through Vite's module runner this way.
+   */
+  executor?: Executor;
+  /**
+   * The client module of a component instead of its published `template.js`: an absolute URL,
+   * or a path on the origin the registry answers from; `undefined` keeps the published one.
+   * Its stylesheets are then the module's business. `vite dev` serves the entry being edited.
+   */
+  clientUrl?: (component: { name: string; version: string }) => string | undefined;
+  /**
+   * A registry to ask for components this one does not have (renders, actions, static files),
+   * answered as the fallback answers, within `timeout` ms (default 5000). `vite dev` sets it
+   * from `registryFallbackUrl`.
+   */
+  fallback?: { url: string; timeout?: number };
   /** Test-only: component code gets the real `process` (to prove the sandbox process has no rights). Never in production. */
   dangerouslyExposeProcessForTests?: boolean;
 }
@@ -107,8 +132,9 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
   }
   return {
     dataDir,
-    database: options.database ?? path.join(dataDir, 'registry.db'),
-    storage: options.storage,
+    // Checked now, opened by the context: a wrong form stops the start with a message naming the fix.
+    database: resolveDatabase(options.database, dataDir),
+    storage: resolveStorage(options.storage, dataDir),
     dependencies,
     root: options.root ?? process.cwd(),
     plugins: options.plugins ?? {},
@@ -126,7 +152,21 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     cacheSize: options.cacheSize,
     memoryLimitMb: options.memoryLimitMb,
     logger: options.logger ?? console,
+    executor: options.executor,
+    clientUrl: options.clientUrl,
+    fallback: checkFallback(options.fallback),
   };
+}
+
+function checkFallback(fallback: RegistryOptions['fallback']): { url: string; timeout: number } | undefined {
+  if (fallback === undefined) return undefined;
+  const url = fallback.url?.replace(/\/+$/, '');
+  if (typeof url !== 'string' || !/^https?:\/\/[^/]+/.test(url)) {
+    throw new TypeError(`fallback.url must be the absolute http(s) URL of a registry, such as https://registry.example.com, got "${fallback.url}"`);
+  }
+  const timeout = fallback.timeout ?? 5000;
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new TypeError(`fallback.timeout must be a positive number of milliseconds, got ${timeout}`);
+  return { url, timeout };
 }
 
 function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyOptions | false | undefined {
@@ -141,7 +181,8 @@ function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyO
 const optionKeys = {
   dataDir: true, database: true, storage: true, dependencies: true, root: true, plugins: true, auth: true,
   cors: true, publicUrl: true, ui: true, limits: true, timeout: true, processes: true, workers: true,
-  cacheSize: true, memoryLimitMb: true, fetch: true, breaker: true, logger: true, dangerouslyExposeProcessForTests: true,
+  cacheSize: true, memoryLimitMb: true, fetch: true, breaker: true, logger: true, executor: true, clientUrl: true, fallback: true,
+  dangerouslyExposeProcessForTests: true,
 } satisfies Record<keyof RegistryOptions, true>;
 
 export const registryOptionKeys = Object.keys(optionKeys) as (keyof RegistryOptions)[];

@@ -41,7 +41,7 @@ const { url } = await registry.listen(port).catch((error) => {
 console.log(`registry-lite listening on ${url} (data in ${path.relative(process.cwd(), dataDir) || '.'})`);
 
 // A token for this run only: created, used to publish over HTTP like any client, revoked.
-const { token, info } = registry.tokens.create(['publish'], 'demo');
+const { token, info } = await registry.tokens.create(['publish'], 'demo');
 try {
   const bundles = [];
   for (const framework of fs.readdirSync(templates).sort()) {
@@ -60,7 +60,7 @@ try {
     console.log(res.status === 201 ? 'done' : res.status === 409 ? 'already published' : `failed: ${(await res.json()).error.message}`);
   }
 } finally {
-  registry.tokens.revoke(info.id);
+  await registry.tokens.revoke(info.id);
 }
 
 console.log(`

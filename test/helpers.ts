@@ -4,11 +4,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRegistry, type RegistryOptions } from '../dist/registry-lite/index.js';
-import { collectFiles, packTarGz } from '../dist/bundle/pack.js';
+import { createRegistry, type RegistryOptions } from '../registry-lite/index.js';
+import { collectFiles, packTarGz } from '../bundle/pack.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = path.join(root, 'test', 'fixtures');
+/** The built CLI (the package's bin), run as a child process as `npx mikr0` runs it. */
 export const cli = path.join(root, 'dist', 'cli', 'index.js');
 
 export async function tempDir(prefix = 'mikr0-test-'): Promise<string> {
@@ -36,7 +37,7 @@ export async function startRegistry(options: RegistryOptions = {}, dataDir?: str
   const logger = memoryLogger();
   const registry = createRegistry({ dataDir: dir, workers: 1, logger, ...options });
   const { url } = await registry.listen(0);
-  const { token } = registry.tokens.create(['publish'], 'tests');
+  const { token } = await registry.tokens.create(['publish'], 'tests');
   return {
     url,
     token,

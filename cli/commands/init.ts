@@ -5,11 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { nameProblem } from '../../bundle/index.js';
 import { cliError, color, note, print } from '../output.js';
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+// Our own package.json, found by our own name as runtime/node/package-root.ts does (the CLI may
+// not import it): the starters ship next to it, from dist/ and from the sources alike.
+const packageRoot = path.dirname(createRequire(import.meta.url).resolve('vite-plugin-mikr0/package.json'));
 const templatesDir = path.join(packageRoot, 'templates');
 const TEXT = /\.(json|ts|tsx|js|mjs|vue|svelte|css|html|md|svg)$|^gitignore$/;
 

@@ -1,6 +1,6 @@
 /** `mikr0 registry`: runs registry-lite on its own until SIGINT/SIGTERM. */
 import path from 'node:path';
-import { createRegistry, type Registry } from '../../registry-lite/index.js';
+import { createRegistry, describeDatabase, resolveDatabase, type Registry, type RegistryOptions } from '../../registry-lite/index.js';
 import { loadConfig } from '../config.js';
 import { cliError, color, note, print } from '../output.js';
 
@@ -74,10 +74,14 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string) {
   return cliError(`cannot listen on ${host}:${port}: ${error.message}`);
 }
 
-function describeData(dataDir: string, options: { database?: string; storage?: unknown }): string {
+function describeData(dataDir: string, options: Pick<RegistryOptions, 'database' | 'storage'>): string {
   const parts = [dataDir];
-  if (options.database) parts.push(`database ${options.database}`);
-  if (options.storage) parts.push('custom storage driver');
+  // Checked by createRegistry already, so this cannot throw.
+  if (options.database) parts.push(`database ${describeDatabase(resolveDatabase(options.database, dataDir))}`);
+  const storage = options.storage as { type?: unknown; options?: { folder?: unknown } } | undefined;
+  if (storage?.type === 'filesystem') parts.push(`storage ${storage.options?.folder ?? 'in the data folder'}`);
+  else if (storage?.type === 'memory') parts.push('storage in memory (nothing kept)');
+  else if (storage) parts.push('custom storage driver');
   return parts.join(', ');
 }
 

@@ -1,18 +1,30 @@
 /**
- * `mikr0 token create|list|revoke`: works on the registry's SQLite file directly, so no
- * server (and no admin credentials) is needed: access to the data folder is the authority.
- * SQLite's WAL mode lets this run while the registry is serving.
+ * `mikr0 token create|list|revoke`: works on the registry's metadata directly, so no server
+ * (and no admin credentials) is needed: access to the database is the authority. The
+ * database is found as `mikr0 registry` finds it (--config file, --data folder), and opened
+ * through registry-lite's public index. SQLite's WAL mode lets this run while the registry
+ * is serving, and the registry sees new and revoked tokens at once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, type DB } from '../../registry-lite/metadata/database.js';
-import { createTokenStore, SCOPES, type Scope } from '../../registry-lite/metadata/tokens.js';
+import { describeDatabase, openMetadata, resolveDatabase, SCOPES, type Metadata, type Scope } from '../../registry-lite/index.js';
+import { loadConfig } from '../config.js';
 import { cliError, color, note, print, table } from '../output.js';
 
 export interface TokenFlags {
   scope?: string | string[];
   label?: string;
   data?: string;
+  config?: string;
+}
+
+type Tokens = Metadata['tokens'];
+
+interface Where {
+  dataDir: string;
+  database: unknown;
+  /** The config file it came from, for messages. */
+  file?: string;
 }
 
 const ACTIONS = ['create', 'list', 'revoke'];
@@ -21,35 +33,51 @@ export async function token(action: string, id: string | undefined, flags: Token
   if (!ACTIONS.includes(action)) {
     throw cliError(`unknown token action "${action}"`, `use one of: ${ACTIONS.map((a) => `mikr0 token ${a}`).join(', ')}`);
   }
-  const file = path.join(path.resolve(flags.data ?? '.mikr0'), 'registry.db');
+  // Checked before opening, so a bad scope does not leave a fresh database behind.
+  const scopes = action === 'create' ? parseScopes(flags.scope) : [];
+  if (action === 'revoke' && !id) throw cliError('which token? pass its id', 'e.g. mikr0 token revoke abc123def456 (ids are in: mikr0 token list)');
+  // The same folder and database `mikr0 registry` would use with these flags: flags beat the config file.
+  const { file, config } = await loadConfig(flags.config);
+  const where: Where = { dataDir: path.resolve(flags.data ?? config.dataDir ?? '.mikr0'), database: config.database, file };
   if (action === 'create') {
-    // Checked before opening, so a bad scope does not leave a fresh database behind.
-    const scopes = parseScopes(flags.scope);
     const label = flags.label === undefined ? '' : String(flags.label);
-    return withStore(file, true, (store) => create(store, scopes, label));
+    return withTokens(where, true, (tokens) => create(tokens, scopes, label));
   }
-  if (action === 'list') return withStore(file, false, (store) => list(store));
-  if (!id) throw cliError('which token? pass its id', 'e.g. mikr0 token revoke abc123def456 (ids are in: mikr0 token list)');
-  return withStore(file, false, (store) => revoke(store, id));
+  if (action === 'list') return withTokens(where, false, (tokens) => list(tokens));
+  return withTokens(where, false, (tokens) => revoke(tokens, id!));
 }
 
-function withStore(file: string, createIfMissing: boolean, run: (store: ReturnType<typeof createTokenStore>) => void) {
-  const exists = fs.existsSync(file);
-  if (!exists && !createIfMissing) {
-    throw cliError(`no registry database at ${file}`, 'point --data at the folder the registry uses (default .mikr0)');
-  }
-  let db: DB;
+async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: Tokens) => Promise<void>) {
+  const check = where.file ? `check database in ${where.file}` : undefined;
+  let spec: ReturnType<typeof resolveDatabase>;
   try {
-    db = openDatabase(file);
+    spec = resolveDatabase(where.database, where.dataDir);
   } catch (error) {
-    throw cliError(`cannot open ${file}: ${(error as Error).message}`);
+    throw cliError((error as Error).message, check);
+  }
+  if (spec.type === 'memory' || (spec.type === 'sqlite' && spec.file === ':memory:')) {
+    throw cliError(
+      `the registry's database is in memory (${describeDatabase(spec)}): a token made here would be gone when this command ends`,
+      where.file ? `give the registry a database file in ${where.file}` : 'give the registry a database file',
+    );
+  }
+  const file = spec.type === 'sqlite' ? spec.file : undefined;
+  const exists = file === undefined || fs.existsSync(file);
+  if (!exists && !createIfMissing) {
+    throw cliError(`no registry database at ${file}`, 'point --data at the folder the registry uses (default .mikr0), or --config at its config file');
+  }
+  let metadata: Metadata;
+  try {
+    metadata = openMetadata({ dataDir: where.dataDir, database: spec.type === 'backend' ? spec.backend : spec.file });
+  } catch (error) {
+    throw cliError(`cannot open ${describeDatabase(spec)}: ${(error as Error).message}`, check);
   }
   // A typo in --data would otherwise hand out a token no registry knows about.
   if (!exists) note(`created a new registry database at ${file}`);
   try {
-    run(createTokenStore(db));
+    await run(metadata.tokens);
   } finally {
-    db.close();
+    await metadata.close();
   }
 }
 
@@ -64,15 +92,15 @@ function parseScopes(raw: TokenFlags['scope']): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
-function create(store: ReturnType<typeof createTokenStore>, scopes: Scope[], label: string) {
-  const { token, info } = store.create(scopes, label);
+async function create(tokens: Tokens, scopes: Scope[], label: string) {
+  const { token, info } = await tokens.create(scopes, label);
   // Only the token on stdout, so `MIKR0_TOKEN=$(mikr0 token create ...)` captures exactly it.
   print(token);
   note(`created ${scopes.join(',')} token ${info.id}${label ? ` (${label})` : ''}: it is shown once, store it as MIKR0_TOKEN`);
 }
 
-function list(store: ReturnType<typeof createTokenStore>) {
-  const tokens = store.list();
+async function list(store: Tokens) {
+  const tokens = await store.list();
   if (tokens.length === 0) {
     note('no tokens yet: create one with mikr0 token create --scope publish');
     return;
@@ -89,8 +117,8 @@ function list(store: ReturnType<typeof createTokenStore>) {
   print(table(['ID', 'LABEL', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'], rows));
 }
 
-function revoke(store: ReturnType<typeof createTokenStore>, id: string) {
-  if (!store.revoke(id)) {
+async function revoke(tokens: Tokens, id: string) {
+  if (!(await tokens.revoke(id))) {
     throw cliError(`no active token "${id}"`, 'it may be revoked already; see the ids with: mikr0 token list');
   }
   print(`revoked token ${id}`);

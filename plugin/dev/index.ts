@@ -1,6 +1,6 @@
 /**
  * mikr0:dev — `vite dev` serves an emulated registry under /r on the page's own port: the
- * registry-lite app and render core, with metadata in `:memory:` SQLite, files in the memory
+ * registry-lite app and render core, with metadata in the memory backend, files in the memory
  * driver, and this project's server code loaded through a Vite module runner of its own and
  * run in a sandbox context like the registry's (executor.ts). Components it does not have go
  * to the fallback registry. `/` shows the playground on this component.
@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createServerModuleRunner, isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
 import type { ComponentDefinition } from '../../runtime/shared/component.js';
-import { createRenderCore } from '../../runtime/node/render.js';
+import { createError } from '../../runtime/shared/errors.js';
 import { DEFAULT_MAX_RESULT_BYTES } from '../../runtime/node/sandbox/defaults.js';
-import type { Manifest } from '../../registry-lite/metadata/components.js';
+import type { Manifest } from '../../bundle/types.js';
 import { createMemoryRegistry } from '../memory-registry.js';
 import type { PluginState } from '../state.js';
 import { createDevExecutor } from './executor.js';
-import { fallbackMiddleware } from './fallback.js';
 import { HMR_SNIPPET, playgroundMiddlewares } from './playground.js';
 
 export function devPlugin(state: PluginState): Plugin {
@@ -62,24 +61,23 @@ export function devPlugin(state: PluginState): Plugin {
       });
       server.httpServer?.once('close', () => void executor.close());
       const load = async (): Promise<ComponentDefinition> => (await executor.load()).definition;
-      const isDev = (target: { name: string; version: string }) => target.name === options.name && target.version === options.version;
-      const devCore = createRenderCore(executor);
+      const isDev = (component: { name: string; version: string }) => component.name === options.name && component.version === options.version;
 
-      const { ctx, middleware } = createMemoryRegistry(server, { plugins: options.plugins, timeout: options.timeout, fetch: options.fetch }, {
-        core: (base) => ({
-          async render(target, raw, headers) {
-            if (!isDev(target)) return base.render(target, raw, headers);
-            // Loaded once per render: its schema (as the code has it now) parses the
-            // parameters, and the same load runs the loader. If it fails to load,
-            // the executor loads again and reports it as a load failure.
-            const loaded = await executor.load().catch(() => undefined);
-            const core = createRenderCore(loaded ?? executor);
-            return core.render({ ...target, parameters: loaded?.definition.parameters ?? target.parameters }, raw, headers);
+      const { registry, middleware } = createMemoryRegistry(server, {
+        plugins: options.plugins,
+        timeout: options.timeout,
+        fetch: options.fetch,
+        // Server code runs in the module runner's sandbox context; only this component is here.
+        executor: {
+          async run(job) {
+            if (isDev(job)) return executor.run(job);
+            throw createError({ status: 404, code: 'NOT_FOUND', message: `vite dev runs only ${options.name}@${options.version}; publish ${job.name} to a registry and set registryFallbackUrl` });
           },
-          action: (target, body, headers) => (isDev(target) ? devCore.action(target, body, headers) : base.action(target, body, headers)),
-        }),
-        // Same origin as the registry would put in `src` (publicUrl or Host), but the entry on the dev server.
-        target: (record, _req, base) => (isDev(record) ? { ...base, src: new URL(base.src).origin + entryUrl, css: [] } : base),
+        },
+        // The client half is the entry on the dev server, served by Vite (CSS included).
+        clientUrl: (component) => (isDev(component) ? entryUrl : undefined),
+        // Components this project does not have come from the fallback registry.
+        fallback: options.registryFallbackUrl ? { url: options.registryFallbackUrl, timeout: options.fallbackTimeout } : undefined,
       });
 
       // The component under development, as the registry lists it (schema and actions kept current).
@@ -98,7 +96,7 @@ export function devPlugin(state: PluginState): Plugin {
         server.config.logger.warn(`mikr0: ${entryUrl} could not be loaded yet: ${error?.message ?? error}`, { timestamp: true });
         return null;
       });
-      ctx.components.insert({
+      await registry.components.insert({
         name: options.name,
         version: options.version,
         description: options.description,
@@ -110,12 +108,10 @@ export function devPlugin(state: PluginState): Plugin {
         // hotUpdate runs before the runner hears of the change: start from fresh modules.
         executor.reset();
         const definition = await load().catch(() => null);
-        if (definition) ctx.components.replaceManifest(options.name, options.version, manifest(definition));
+        if (definition) await registry.components.replaceManifest(options.name, options.version, manifest(definition));
         return definition !== null;
       };
 
-      // Components this project does not have may go to the fallback registry first.
-      if (options.registryFallbackUrl) server.middlewares.use(fallbackMiddleware(ctx, options.registryFallbackUrl, options.fallbackTimeout));
       server.middlewares.use(middleware);
       // The playground, unless the project has a page of its own.
       if (!fs.existsSync(path.join(server.config.root, 'index.html'))) {

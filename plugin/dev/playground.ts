@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sirv from 'sirv';
 import type { Connect, ViteDevServer } from 'vite';
-import { playgroundDir } from '../../registry-lite/browser-files.js';
+import { builtPath } from '../../runtime/node/package-root.js';
+
+const playgroundDir = builtPath('playground');
 
 const ASSETS = '/__mikr0/playground';
 

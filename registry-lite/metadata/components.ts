@@ -1,218 +1,297 @@
 /**
- * Component metadata: published versions, range resolution and search.
+ * Component metadata over any backend: version resolution and its caches, the same for
+ * every backend.
  *
- * Statements are prepared once. Range resolution is served from memory; the caches are
- * dropped when this process publishes or deprecates, and when `PRAGMA data_version` says
- * another process (a replica on the same database) committed. An exact version missing
- * from the cache is always looked up in the database, so a fresh publish on a replica is
- * never a 404 here.
+ * Publishing and resolving must not cost more as a component's versions pile up, so
+ * nothing is ever reloaded whole on a write:
+ * - per name, a small index (version, deprecated, date; no manifest), sorted highest first,
+ *   loaded once and then updated in place by this process's publishes and deprecations;
+ * - per name, what each range resolved to, dropped with the name (cheap to forget);
+ * - full records in an LRU by name@version, fetched one at a time on demand.
+ * Another process's change (the backend's `watch`) drops what it may have touched. An exact
+ * version missing from the cache is always asked of the backend, so a fresh publish on a
+ * replica is never a 404 here.
  */
-import semver from 'semver';
+import semver, { type SemVer } from 'semver';
 import { LRUCache } from 'lru-cache';
 import type { Manifest } from '../../bundle/types.js';
+import type { ComponentSummary, MetadataBackend, MetadataChange, VersionEntry, VersionRecord } from './types.js';
 
-export type { FileInfo, Manifest } from '../../bundle/types.js';
-import type { DB } from './database.js';
-
-
-export interface VersionRecord {
-  name: string;
-  version: string;
-  description: string;
-  manifest: Manifest;
-  prefix: string;
-  publishedAt: number;
-  deprecated: string | null;
+interface Entry extends VersionEntry {
+  /**
+   * Parsed once: resolving a range tests it against many versions. Null for a version that
+   * is not semver (`vite dev` takes package.json's as it is): no range matches it.
+   */
+  parsed: SemVer | null;
 }
 
-export interface ComponentSummary {
-  name: string;
-  latest: string | null;
-  description: string;
-  versions: string[];
-  publishedAt: string;
+interface NameIndex {
+  /** Highest version first. */
+  entries: Entry[];
+  /** Range as asked → the exact version it resolved to, or null for no match. */
+  ranges: Map<string, string | null>;
 }
 
-interface Row {
-  name: string;
-  version: string;
-  description: string;
-  manifest: string;
-  storage_prefix: string;
-  published_at: number;
-  deprecated: string | null;
-}
+const MAX_NAMES = 5000;
+const MAX_RECORDS = 5000;
+/** Ranges are the client's to choose: a bound keeps a crawler from filling memory. */
+const MAX_RANGES_PER_NAME = 256;
 
-const DATA_VERSION_CHECK_MS = 250;
-const NONE = Symbol('none');
+export function createComponents(backend: MetadataBackend) {
+  const indexes = new LRUCache<string, NameIndex>({ max: MAX_NAMES });
+  const records = new LRUCache<string, VersionRecord>({ max: MAX_RECORDS });
+  // Reads in flight (see shared()): a write or a change report removes a key, so a read that
+  // began before it can never cache what it replaced.
+  const loading = new Map<string, Promise<NameIndex>>();
+  const fetching = new Map<string, Promise<VersionRecord | null>>();
+  const keyOf = (name: string, version: string) => `${name}@${version}`;
 
-export function createComponentStore(db: DB) {
-  const statements = {
-    one: db.prepare<[string, string], Row>('SELECT * FROM components WHERE name = ? AND version = ?'),
-    versions: db.prepare<[string], Row>('SELECT * FROM components WHERE name = ?'),
-    insert: db.prepare(
-      'INSERT INTO components (name, version, description, manifest, storage_prefix, published_at) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    deprecate: db.prepare('UPDATE components SET deprecated = ? WHERE name = ? AND version = ?'),
-    replaceManifest: db.prepare('UPDATE components SET manifest = ? WHERE name = ? AND version = ?'),
-    page: db.prepare<[string, string, number, number], { name: string }>(
-      `SELECT name FROM components WHERE name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'
-       GROUP BY name ORDER BY name LIMIT ? OFFSET ?`,
-    ),
-    count: db.prepare<[string, string], { total: number }>(
-      `SELECT COUNT(DISTINCT name) AS total FROM components WHERE name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'`,
-    ),
-    dataVersion: db.prepare('PRAGMA data_version').pluck(),
-  };
+  const unwatch = backend.watch(forgetChanged);
 
-  const byName = new LRUCache<string, VersionRecord[]>({ max: 5000 });
-  // What `name@range` resolves to; NONE stands for "no match" (the cache cannot hold null).
-  const ranges = new LRUCache<string, VersionRecord | typeof NONE>({ max: 20000 });
-  let dataVersion = statements.dataVersion.get();
-  let checkedAt = Date.now();
-
-  /** Drops the caches when another connection has committed since the last look. */
-  function refresh() {
-    const now = Date.now();
-    if (now - checkedAt < DATA_VERSION_CHECK_MS) return;
-    checkedAt = now;
-    const current = statements.dataVersion.get();
-    if (current !== dataVersion) {
-      dataVersion = current;
-      byName.clear();
-      ranges.clear();
+  function forgetChanged({ name, version }: MetadataChange) {
+    if (name === undefined) {
+      indexes.clear();
+      records.clear();
+      loading.clear();
+      fetching.clear();
+      return;
     }
-  }
-
-  function forget(name: string) {
-    byName.delete(name);
-    for (const key of ranges.keys()) if (key.startsWith(`${name}@`)) ranges.delete(key);
-  }
-
-  function versionsOf(name: string): VersionRecord[] {
-    let records = byName.get(name);
-    if (!records) {
-      records = statements.versions.all(name).map(toRecord);
-      records.sort((a, b) => semver.rcompare(a.version, b.version));
-      byName.set(name, records);
+    loading.delete(name);
+    if (version === undefined) {
+      const prefix = `${name}@`;
+      indexes.delete(name);
+      for (const key of [...records.keys()]) if (key.startsWith(prefix)) records.delete(key);
+      for (const key of [...fetching.keys()]) if (key.startsWith(prefix)) fetching.delete(key);
+      return;
     }
-    return records;
+    // One version: read it again and put it in place, however many versions the name has.
+    const key = keyOf(name, version);
+    records.delete(key);
+    fetching.delete(key);
+    if (!indexes.has(name)) return;
+    get(name, version).then(
+      (record) => {
+        if (!record) indexes.delete(name); // gone: rare enough to read the name again
+      },
+      () => indexes.delete(name),
+    );
   }
 
-  function get(name: string, version: string): VersionRecord | null {
-    refresh();
-    const cached = versionsOf(name).find((r) => r.version === version);
-    if (cached) return cached;
-    const row = statements.one.get(name, version);
-    if (!row) return null;
-    forget(name);
-    return toRecord(row);
+  function load(name: string): Promise<NameIndex> {
+    const cached = indexes.get(name);
+    if (cached) return Promise.resolve(cached);
+    return shared(
+      loading,
+      name,
+      async () => ({ entries: (await backend.listVersions(name)).map(toEntry).sort(highestFirst), ranges: new Map() }),
+      (index) => indexes.set(name, index),
+    );
+  }
+
+  /** One exact version, deprecated or not; null when it is not published. */
+  function get(name: string, version: string): Promise<VersionRecord | null> {
+    const key = keyOf(name, version);
+    const cached = records.get(key);
+    if (cached) return Promise.resolve(cached);
+    // A miss is not cached: a replica may publish it any moment.
+    return shared(fetching, key, () => backend.getVersion(name, version), (record) => {
+      if (!record) return;
+      records.set(key, record);
+      learn(record);
+    });
+  }
+
+  /** A version as the backend has it now (published or deprecated by another process): into the index. */
+  function learn(record: VersionRecord) {
+    const index = indexes.get(record.name);
+    if (!index) return;
+    const deprecated = record.deprecated !== null;
+    const known = index.entries.find((e) => e.version === record.version);
+    if (known?.deprecated === deprecated) return;
+    if (known) known.deprecated = deprecated;
+    else insertSorted(index.entries, toEntry({ version: record.version, deprecated, publishedAt: record.publishedAt }));
+    index.ranges.clear();
   }
 
   /**
    * The exact version a request means: an exact version as is (deprecated or not), a range
-   * (`1`, `1.x`, `^1.2.0`) or '' (latest) to the highest non-deprecated match. `undefined`
-   * for a range that is not valid semver.
+   * (`1`, `1.x`, `^1.2.0`) or '' / 'latest' to the highest non-deprecated match (stable
+   * before prerelease for latest). `undefined` for a range that is not valid semver.
    */
-  function resolve(name: string, range: string): VersionRecord | null | undefined {
-    refresh();
-    const key = `${name}@${range}`;
-    const cached = ranges.get(key);
-    if (cached !== undefined) return cached === NONE ? null : cached;
-    if (semver.valid(range)) {
-      // An exact miss is not cached: a replica may publish it any moment.
-      const record = get(name, range);
-      if (record) ranges.set(key, record);
-      return record;
-    }
+  async function resolve(name: string, range: string): Promise<VersionRecord | null | undefined> {
+    // The hot path: a version rendered before is one map lookup, no parsing, no backend.
+    const hit = records.get(keyOf(name, range));
+    if (hit) return hit;
+    const known = indexes.get(name)?.ranges.get(range);
+    if (known !== undefined) return known === null ? null : get(name, known);
+    if (semver.valid(range)) return get(name, range);
     const wanted = range === '' || range === 'latest' ? '*' : semver.validRange(range);
+    const index = await load(name);
+    // A version that is not semver (`vite dev` takes package.json's as it is) is reached by its
+    // exact string, as the cache above would; they sort last.
+    for (let i = index.entries.length - 1; i >= 0 && index.entries[i].parsed === null; i--) {
+      if (index.entries[i].version === range) return get(name, range);
+    }
     if (wanted === null) return undefined;
-    const candidates = versionsOf(name).filter((r) => !r.deprecated).map((r) => r.version);
-    const version = semver.maxSatisfying(candidates, wanted) ?? (wanted === '*' ? candidates[0] : undefined);
-    const record = version === undefined ? null : get(name, version);
-    ranges.set(key, record ?? NONE);
-    return record;
+    const version = pick(index.entries, new semver.Range(wanted));
+    if (index.ranges.size >= MAX_RANGES_PER_NAME) index.ranges.delete(index.ranges.keys().next().value!);
+    index.ranges.set(range, version);
+    return version === null ? null : get(name, version);
   }
 
   return {
     get,
     resolve,
-    versions: (name: string) => {
-      refresh();
-      return versionsOf(name);
+
+    /** True when `name` has any version (deprecated ones count). */
+    has: async (name: string) => (await load(name)).entries.length > 0,
+
+    /** Every version with its manifest, highest first (the detail page; read fresh each time). */
+    async versions(name: string): Promise<VersionRecord[]> {
+      const list = (await backend.getVersions(name)).map((record) => ({ record, parsed: semver.parse(record.version) }));
+      return list.sort(highestFirst).map(({ record }) => record);
     },
 
-    /** Inserts a new version; false when that version exists (the UNIQUE constraint decides races). */
-    insert(record: Omit<VersionRecord, 'deprecated'>): boolean {
-      try {
-        statements.insert.run(
-          record.name,
-          record.version,
-          record.description,
-          JSON.stringify(record.manifest),
-          record.prefix,
-          record.publishedAt,
-        );
-      } catch (error: any) {
-        if (error?.code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
-        throw error;
-      } finally {
-        forget(record.name);
+    /** Inserts a new version; false when that version exists (the backend's uniqueness decides races). */
+    async insert(record: Omit<VersionRecord, 'deprecated'>): Promise<boolean> {
+      const inserted = await backend.insertVersion(record);
+      const { name, version } = record;
+      loading.delete(name);
+      fetching.delete(keyOf(name, version));
+      const index = indexes.get(name);
+      if (!inserted) {
+        // Someone else's version: what we hold of this name may predate it.
+        if (index && !index.entries.some((e) => e.version === version)) indexes.delete(name);
+        return false;
+      }
+      records.set(keyOf(name, version), { ...record, deprecated: null });
+      if (index) {
+        insertSorted(index.entries, toEntry({ version, deprecated: false, publishedAt: record.publishedAt }));
+        index.ranges.clear();
       }
       return true;
     },
 
     /** Sets or clears (`null`) the deprecation message; false when the version does not exist. */
-    deprecate(name: string, version: string, message: string | null): boolean {
-      const changed = statements.deprecate.run(message, name, version).changes > 0;
-      forget(name);
-      return changed;
+    async deprecate(name: string, version: string, message: string | null): Promise<boolean> {
+      const changed = await backend.setDeprecated(name, version, message);
+      const key = keyOf(name, version);
+      loading.delete(name);
+      fetching.delete(key);
+      if (!changed) return false;
+      const index = indexes.get(name);
+      const entry = index?.entries.find((e) => e.version === version);
+      if (entry) entry.deprecated = message !== null;
+      else if (index) indexes.delete(name);
+      index?.ranges.clear();
+      const record = records.get(key);
+      if (record) records.set(key, { ...record, deprecated: message });
+      return true;
     },
 
     /** `vite dev` only: the component under development changed its schema or actions. */
-    replaceManifest(name: string, version: string, manifest: Manifest): boolean {
-      const changed = statements.replaceManifest.run(JSON.stringify(manifest), name, version).changes > 0;
-      forget(name);
+    async replaceManifest(name: string, version: string, manifest: Manifest): Promise<boolean> {
+      const changed = await backend.replaceManifest(name, version, manifest);
+      const key = keyOf(name, version);
+      fetching.delete(key);
+      const record = records.get(key);
+      if (changed && record) records.set(key, { ...record, manifest });
+      else records.delete(key);
       return changed;
     },
 
-    list(query: string, page: number, perPage: number): { components: ComponentSummary[]; total: number } {
-      refresh();
-      const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const { total } = statements.count.get(pattern, pattern)!;
-      const names = statements.page.all(pattern, pattern, perPage, (page - 1) * perPage);
-      return { total, components: names.map(({ name }) => summarize(name, versionsOf(name))) };
+    async list(query: string, page: number, perPage: number): Promise<{ components: ComponentSummary[]; total: number }> {
+      const { names, total } = await backend.search(query, page, perPage);
+      return { total, components: await Promise.all(names.map(summarize)) };
     },
 
-    /** True when the database answers (for /health). */
-    ping(): boolean {
-      return statements.dataVersion.get() !== undefined;
+    /** How many components there are (for /metrics). */
+    count: async () => (await backend.search('', 1, 1)).total,
+
+    /** Resolves when the backend answers, rejects naming why not (for /health). */
+    ping: () => backend.ping(),
+
+    close() {
+      unwatch();
     },
   };
+
+  async function summarize(name: string): Promise<ComponentSummary> {
+    let index = await load(name);
+    if (index.entries.length === 0) {
+      // Found by the search but unknown here: an index cached before another process published it.
+      indexes.delete(name);
+      index = await load(name);
+    }
+    const { entries } = index;
+    const latest = entries.find((e) => !e.deprecated && !e.parsed?.prerelease.length) ?? entries.find((e) => !e.deprecated) ?? null;
+    const shown = latest ?? entries[0];
+    const record = shown ? await get(name, shown.version) : null;
+    return {
+      name,
+      latest: latest?.version ?? null,
+      description: record?.description ?? '',
+      versions: entries.map((e) => e.version),
+      publishedAt: new Date(entries.reduce((max, e) => Math.max(max, e.publishedAt), 0)).toISOString(),
+    };
+  }
 }
 
-export type ComponentStore = ReturnType<typeof createComponentStore>;
+export type Components = ReturnType<typeof createComponents>;
 
-function toRecord(row: Row): VersionRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    manifest: JSON.parse(row.manifest),
-    prefix: row.storage_prefix,
-    publishedAt: row.published_at,
-    deprecated: row.deprecated,
-  };
+/**
+ * One read per key at a time, shared by whoever asks meanwhile. `keep` runs only if the read
+ * is still the registered one when it ends: a write or a change report that removed it means
+ * the answer may predate it, so it is returned but not cached.
+ */
+function shared<T>(inFlight: Map<string, Promise<T>>, key: string, read: () => Promise<T>, keep: (value: T) => void): Promise<T> {
+  const running = inFlight.get(key);
+  if (running) return running;
+  const pending: Promise<T> = read().then(
+    (value) => {
+      if (inFlight.get(key) === pending) {
+        inFlight.delete(key);
+        keep(value);
+      }
+      return value;
+    },
+    (error) => {
+      if (inFlight.get(key) === pending) inFlight.delete(key);
+      throw error;
+    },
+  );
+  inFlight.set(key, pending);
+  return pending;
 }
 
-function summarize(name: string, records: VersionRecord[]): ComponentSummary {
-  const latest = records.find((r) => !r.deprecated && !semver.prerelease(r.version)) ?? records.find((r) => !r.deprecated) ?? null;
-  const shown = latest ?? records[0];
-  return {
-    name,
-    latest: latest?.version ?? null,
-    description: shown?.description ?? '',
-    versions: records.map((r) => r.version),
-    publishedAt: new Date(Math.max(...records.map((r) => r.publishedAt))).toISOString(),
-  };
+function toEntry(entry: VersionEntry): Entry {
+  return { ...entry, parsed: semver.parse(entry.version) };
+}
+
+/** Highest first; a version that is not semver after every one that is. */
+function highestFirst(a: { parsed: SemVer | null }, b: { parsed: SemVer | null }): number {
+  if (a.parsed && b.parsed) return b.parsed.compare(a.parsed);
+  return a.parsed ? -1 : b.parsed ? 1 : 0;
+}
+
+/** Binary search for the place, then one splice: no re-sort, no reload. False when the version is there already. */
+function insertSorted(entries: Entry[], entry: Entry): boolean {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (highestFirst(entries[middle], entry) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  // Equal in semver order (build metadata aside) means just before `low`.
+  for (let i = low - 1; i >= 0 && highestFirst(entries[i], entry) === 0; i--) if (entries[i].version === entry.version) return false;
+  entries.splice(low, 0, entry);
+  return true;
+}
+
+/** The highest non-deprecated version in `range`; for '*' (latest) a prerelease when no release is left. */
+function pick(entries: Entry[], range: semver.Range): string | null {
+  for (const entry of entries) if (!entry.deprecated && entry.parsed && range.test(entry.parsed)) return entry.version;
+  if (range.range === '') return entries.find((e) => !e.deprecated)?.version ?? null;
+  return null;
 }

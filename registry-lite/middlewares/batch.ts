@@ -17,7 +17,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * Answers in input order, each `{ status, response }`; one failing component does not
  * fail the others. Shared `parameters` apply to every component under its own.
  */
-export function batchMiddleware(ctx: RegistryContext) {
+export function batchMiddleware(ctx: Pick<RegistryContext, 'core' | 'logger' | 'metrics' | 'options' | 'resolve' | 'target'>) {
   const usage = 'send { "components": [{ "name": "hello", "version": "1.x", "parameters": {} }], "parameters": {} }';
   return async function mikr0BatchMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'batch';
@@ -31,7 +31,7 @@ export function batchMiddleware(ctx: RegistryContext) {
       const results = await Promise.all(
         items.map(async (item) => {
           try {
-            const record = ctx.resolve(item.name, item.version ?? '');
+            const record = await ctx.resolve(item.name, item.version ?? '');
             const payload = await ctx.core.render(ctx.target(record, req), { ...shared, ...item.parameters }, req.headers);
             // Spliced as text, so only a payload the render core built may go in.
             if (typeof payload !== 'string') {

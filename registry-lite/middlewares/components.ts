@@ -7,7 +7,7 @@ import { methodNotAllowed, pathSegments, readJson, sendJson, splitUrl, takeName,
  * `GET /r/components/:name` — every version with its schema, sizes, dates, deprecation.
  * `PATCH /r/components/:name/:version` — `{ "deprecated": "reason" | false }` (admin).
  */
-export function componentsMiddleware(ctx: RegistryContext) {
+export function componentsMiddleware(ctx: Pick<RegistryContext, 'auth' | 'components' | 'options'>) {
   return async function mikr0ComponentsMiddleware(req: Req, res: Res, next: Next) {
     try {
       const { pathname, query } = splitUrl(req.url!);
@@ -15,33 +15,33 @@ export function componentsMiddleware(ctx: RegistryContext) {
       if (segments.length === 0) {
         req.route = 'list';
         if (req.method !== 'GET' && req.method !== 'HEAD') return next(methodNotAllowed('GET'));
-        return sendJson(res, 200, list(query));
+        return sendJson(res, 200, await list(query));
       }
       const name = takeName(segments);
       if (!name) throw notFound('Component URLs look like /r/components/<name>');
       if (segments.length === 0) {
         req.route = 'detail';
         if (req.method !== 'GET' && req.method !== 'HEAD') return next(methodNotAllowed('GET'));
-        return sendJson(res, 200, detail(name));
+        return sendJson(res, 200, await detail(name));
       }
       req.route = 'deprecate';
       if (segments.length !== 1) throw notFound('Deprecation URLs look like /r/components/<name>/<version>');
       if (req.method !== 'PATCH') return next(methodNotAllowed('PATCH'));
-      ctx.auth.require(req, 'admin');
+      await ctx.auth.require(req, 'admin');
       const body = await readJson(req, ctx.options.limits.maxJsonBytes);
       const value = (body as { deprecated?: unknown } | null)?.deprecated;
       if (typeof value !== 'string' && typeof value !== 'boolean') {
         throw badRequest('Send { "deprecated": "<reason>" } to deprecate or { "deprecated": false } to undo it');
       }
       const message = value === true ? 'deprecated' : value === false ? null : value || 'deprecated';
-      if (!ctx.components.deprecate(name, segments[0], message)) throw notFound(`${name}@${segments[0]} is not published`);
+      if (!(await ctx.components.deprecate(name, segments[0], message))) throw notFound(`${name}@${segments[0]} is not published`);
       sendJson(res, 200, { name, version: segments[0], deprecated: message });
     } catch (error) {
       next(error);
     }
   };
 
-  function list(query: URLSearchParams) {
+  async function list(query: URLSearchParams) {
     const details: ErrorDetail[] = [];
     const integer = (key: string, fallback: number, max: number) => {
       const raw = query.get(key);
@@ -53,14 +53,14 @@ export function componentsMiddleware(ctx: RegistryContext) {
     const page = integer('page', 1, 1_000_000);
     const perPage = integer('per_page', 20, 100);
     if (details.length) throw badRequest('Invalid list query', details);
-    const { components, total } = ctx.components.list(query.get('q') ?? '', page, perPage);
+    const { components, total } = await ctx.components.list(query.get('q') ?? '', page, perPage);
     return { components, total, page, per_page: perPage };
   }
 
-  function detail(name: string) {
-    const records = ctx.components.versions(name);
+  async function detail(name: string) {
+    const records = await ctx.components.versions(name);
     if (records.length === 0) throw notFound(`Component "${name}" not found`);
-    const latest = ctx.components.resolve(name, '');
+    const latest = await ctx.components.resolve(name, '');
     return {
       name,
       description: (latest ?? records[0]).description,

@@ -6,7 +6,7 @@ import type { Next, Req, Res } from '../http.js';
  * any allowed origin may call them, without credentials. Publish and admin routes never
  * answer CORS, so a browser page can never drive them.
  */
-export function corsMiddleware(ctx: RegistryContext) {
+export function corsMiddleware(ctx: Pick<RegistryContext, 'options'>) {
   const origins = ctx.options.origins;
   return function mikr0CorsMiddleware(req: Req, res: Res, next: Next) {
     const origin = req.headers.origin;

@@ -10,7 +10,7 @@ export function notFoundMiddleware() {
 }
 
 /** The one error boundary: every error leaves as the envelope; unexpected ones are logged with their stack. */
-export function errorMiddleware(ctx: RegistryContext) {
+export function errorMiddleware(ctx: Pick<RegistryContext, 'logger'>) {
   return function mikr0ErrorMiddleware(error: unknown, req: Req, res: Res, _next: Next) {
     const normal = normalizeError(error);
     if (!isMikr0Error(error)) {

@@ -4,13 +4,13 @@ import { sendJson, type Next, type Req, type Res } from '../http.js';
 const CHECK_TIMEOUT_MS = 2000;
 
 /** `GET /health` — 200 when the database and the storage both answer, else 503 naming the failure. */
-export function healthMiddleware(ctx: RegistryContext) {
+export function healthMiddleware(ctx: Pick<RegistryContext, 'components' | 'storage'>) {
   return async function mikr0HealthMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'health';
     if (req.url !== '/' && req.url !== '') return next();
     const checks: Record<string, string> = {};
     try {
-      ctx.components.ping();
+      await ctx.components.ping();
       checks.database = 'ok';
     } catch (error: any) {
       checks.database = `failed: ${error?.message ?? error}`;

@@ -6,7 +6,7 @@ import type { Next, Req, Res } from '../http.js';
  * Counted when `end()` is called: a second 'finish' listener makes Node copy the listener
  * array on every response, which cost a sixth of the render throughput.
  */
-export function requestMetricsMiddleware(ctx: RegistryContext) {
+export function requestMetricsMiddleware(ctx: Pick<RegistryContext, 'metrics'>) {
   return function mikr0RequestMetricsMiddleware(req: Req, res: Res, next: Next) {
     const end = res.end;
     res.end = function countedEnd(this: Res, ...args: unknown[]) {
@@ -19,13 +19,17 @@ export function requestMetricsMiddleware(ctx: RegistryContext) {
 }
 
 /** `GET /metrics` — Prometheus text exposition. */
-export function metricsMiddleware(ctx: RegistryContext) {
-  return function mikr0MetricsMiddleware(req: Req, res: Res, next: Next) {
+export function metricsMiddleware(ctx: Pick<RegistryContext, 'components' | 'metrics' | 'sandbox'>) {
+  return async function mikr0MetricsMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'metrics';
     if (req.url !== '/' && req.url !== '') return next();
-    const body = ctx.metrics.render(ctx.sandbox.stats(), ctx.components.list('', 1, 1).total);
-    res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(body);
+    try {
+      const body = ctx.metrics.render(ctx.sandbox?.stats() ?? null, await ctx.components.count());
+      res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(body);
+    } catch (error) {
+      next(error);
+    }
   };
 }

@@ -3,17 +3,17 @@ import { methodNotAllowed, pathSegments, readBody, sendJson, takeName, type Next
 import { checkTarget, ingest } from '../publish/ingest.js';
 
 /** `PUT /r/publish/:name/:version` — body: the bundle as .tar.gz. Needs the `publish` scope. */
-export function publishMiddleware(ctx: RegistryContext) {
+export function publishMiddleware(ctx: Pick<RegistryContext, 'auth' | 'components' | 'logger' | 'options' | 'storage'>) {
   return async function mikr0PublishMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'publish';
     if (req.method !== 'PUT') return next(methodNotAllowed('PUT'));
     try {
-      ctx.auth.require(req, 'publish');
+      await ctx.auth.require(req, 'publish');
       const segments = pathSegments(req.url!.split('?')[0]);
       const name = takeName(segments);
       const version = segments.length === 1 ? segments[0] : undefined;
       // Cheap checks first, so a doomed upload is refused before its body is read.
-      checkTarget(ctx, name, version);
+      await checkTarget(ctx, name, version);
       const body = await readBody(req, ctx.options.limits.maxBundleBytes);
       sendJson(res, 201, await ingest(ctx, name!, version!, body));
     } catch (error) {

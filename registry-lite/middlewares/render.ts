@@ -4,7 +4,7 @@ import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, pathSegments, sendJsonText, splitUrl, takeName, type Next, type Req, type Res } from '../http.js';
 
 /** `GET /r/component/:name/:version?` — resolve the version, run the loader, send the payload. */
-export function renderMiddleware(ctx: RegistryContext) {
+export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' | 'resolve' | 'target'>) {
   return async function mikr0RenderMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'render';
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(methodNotAllowed('GET'));
@@ -14,7 +14,7 @@ export function renderMiddleware(ctx: RegistryContext) {
       const segments = pathSegments(pathname);
       const name = takeName(segments);
       if (segments.length > 1) throw notFound('Render URLs look like /r/component/<name>/<version>?<parameters>');
-      const record = ctx.resolve(name, segments[0] ?? '');
+      const record = await ctx.resolve(name, segments[0] ?? '');
       const payload = await ctx.core.render(ctx.target(record, req), parametersFromQuery(query), req.headers);
       sendJsonText(res, 200, payload);
     } catch (error) {

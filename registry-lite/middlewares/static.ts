@@ -28,7 +28,7 @@ const TYPES: Record<string, string> = {
  * `GET /r/static/:name/:version/*` — the client files of an exact version. Immutable, so
  * cached forever with an ETag from the content hash. Server code is never among them.
  */
-export function staticMiddleware(ctx: RegistryContext) {
+export function staticMiddleware(ctx: Pick<RegistryContext, 'components' | 'staticFiles' | 'storage'>) {
   return async function mikr0StaticMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'static';
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(methodNotAllowed('GET, HEAD'));
@@ -37,7 +37,7 @@ export function staticMiddleware(ctx: RegistryContext) {
       const name = takeName(segments);
       const version = segments.shift();
       const file = segments.join('/');
-      const record = name && version && file ? ctx.components.get(name, version) : null;
+      const record = name && version && file ? await ctx.components.get(name, version) : null;
       if (!record || !record.manifest.client.includes(file)) {
         throw notFound('No such client file: static URLs look like /r/static/<name>/<exact version>/<file>');
       }

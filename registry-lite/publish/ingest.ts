@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest, createError } from '../../runtime/shared/errors.js';
 import type { RegistryContext } from '../context.js';
+
+/** What publishing uses of the registry. */
+export type IngestContext = Pick<RegistryContext, 'components' | 'logger' | 'options' | 'storage'>;
 import { buildManifest, nameProblem, readTarGz, versionProblem } from '../../bundle/index.js';
 
 export function exists(name: string, version: string) {
@@ -17,7 +20,7 @@ export function exists(name: string, version: string) {
 }
 
 /** Throws 400 for a bad name or version, 409 when the version exists. */
-export function checkTarget(ctx: RegistryContext, name: string | null, version: string | undefined) {
+export async function checkTarget(ctx: Pick<RegistryContext, 'components'>, name: string | null, version: string | undefined) {
   const details = [];
   const nameIssue = name === null ? 'the URL has no component name' : nameProblem(name);
   if (nameIssue) details.push({ path: 'name', message: nameIssue });
@@ -26,10 +29,10 @@ export function checkTarget(ctx: RegistryContext, name: string | null, version: 
   if (details.length) {
     throw badRequest('Publish URLs look like /r/publish/<name>/<exact version>, with an npm-style name', details);
   }
-  if (ctx.components.get(name!, version!)) throw exists(name!, version!);
+  if (await ctx.components.get(name!, version!)) throw exists(name!, version!);
 }
 
-export async function ingest(ctx: RegistryContext, name: string, version: string, body: Uint8Array) {
+export async function ingest(ctx: IngestContext, name: string, version: string, body: Uint8Array) {
   const { limits } = ctx.options;
   const files = await readTarGz(body, { maxUnpackedBytes: limits.maxUnpackedBytes, maxFiles: limits.maxFiles });
   const { description, manifest } = buildManifest(name, version, files, {
@@ -45,7 +48,7 @@ export async function ingest(ctx: RegistryContext, name: string, version: string
       await ctx.storage.setItemRaw(key, file.data);
       written.push(key);
     }
-    committed = ctx.components.insert({ name, version, description, manifest, prefix, publishedAt: Date.now() });
+    committed = await ctx.components.insert({ name, version, description, manifest, prefix, publishedAt: Date.now() });
   } finally {
     if (!committed) await Promise.allSettled(written.map((key) => ctx.storage.removeItem(key)));
   }

@@ -2,7 +2,8 @@
  * A new user, as README says: an existing Vite project, `npm install` of this package (from
  * `npm pack` of the checkout) and vite, mikr0() added to the existing vite.config.ts,
  * `vite build`, `npx mikr0 registry`, `npx mikr0 token create`, `npx mikr0 publish`, then the
- * render URL answers with the loader's data. Real npm, real processes.
+ * render URL answers with the loader's data. Real npm, real processes. The packed package, on
+ * purpose: it tests dist/ and the package's files as published, not the sources.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';

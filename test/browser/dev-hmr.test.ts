@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import mikr0 from '../../dist/plugin/index.js';
+import mikr0 from '../../plugin/index.js';
 import { writeProject } from '../plugin/project.js';
 import { launchBrowser } from './browser.js';
 

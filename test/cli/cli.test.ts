@@ -1,12 +1,14 @@
 /**
  * The `mikr0` CLI end to end: real child processes of dist/cli/index.js against a registry
- * the CLI itself started, so flags, exit codes and messages are what a user sees.
+ * the CLI itself started, so flags, exit codes and messages are what a user sees. The built
+ * binary on purpose (the package's bin, what `npx mikr0` runs), so this is an e2e test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openMetadata } from '../../registry-lite/index.js';
 import { cli, fixtures, tempDir } from '../helpers.js';
 
 interface Result {
@@ -267,6 +269,46 @@ describe('a registry with a config file (-c)', () => {
     // ui: false is honoured, not just accepted: no playground at /.
     expect((await fetch(`${started.url}/`)).status).toBe(404);
     await stop(started.child);
+  });
+
+  test('token create -c writes to the database the config names (not to a data folder where it runs)', async () => {
+    const dir = path.join(work, 'configured');
+    await fs.mkdir(dir);
+    const config = path.join(dir, 'mikr0.config.mjs');
+    // A relative file means "next to the config", wherever the command runs.
+    await fs.writeFile(config, `export default { database: { type: 'sqlite', options: { file: './meta/registry.db' } } };\n`);
+    const file = path.join(dir, 'meta', 'registry.db');
+    const cwd = await tempDir();
+    const created = await mikr0(['token', 'create', '--scope', 'publish', '--label', 'configured', '--config', config], cwd);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`created a new registry database at ${file}`);
+    const token = created.stdout.trim();
+    expect(await fs.readdir(cwd)).toEqual([]);
+
+    const metadata = openMetadata({ database: file });
+    try {
+      expect(await metadata.tokens.verify(token)).toEqual(['publish']);
+    } finally {
+      await metadata.close();
+    }
+    const list = await mikr0(['token', 'list', '-c', config], cwd);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${token.slice(6, 18)}\\s+configured\\s+publish`));
+    // The default data folder of that working folder has no database: the config decided.
+    const elsewhere = await mikr0(['token', 'list'], cwd);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(`no registry database at ${path.join(cwd, '.mikr0', 'registry.db')}`);
+  });
+
+  test('token create -c refuses a database in memory, naming why', async () => {
+    const config = path.join(work, 'memory.config.mjs');
+    await fs.writeFile(config, `export default { database: { type: 'memory' } };\n`);
+    const cwd = await tempDir();
+    const result = await mikr0(['token', 'create', '--scope', 'publish', '-c', config], cwd);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: the registry's database is in memory .*gone when this command ends/);
+    expect(result.stdout).toBe('');
+    expect(await fs.readdir(cwd)).toEqual([]);
   });
 
   test('a config that is not an object, or has bad options, fails with exit 1', async () => {

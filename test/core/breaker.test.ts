@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createBreaker } from '../../dist/runtime/node/sandbox/breaker.js';
+import { createBreaker } from '../../runtime/node/sandbox/breaker.js';
 
 describe('cut-offs', () => {
   test('failures within the window cut a version off; after the cool-down one trial runs; a failed trial doubles it', () => {

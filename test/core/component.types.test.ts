@@ -1,6 +1,6 @@
 /**
- * Type-level tests: checked by `npm run typecheck` (tsc --noEmit), which `npm test` runs.
- * A wrong inference makes tsc fail; the @ts-expect-error lines fail when an error goes away.
+ * Type-level tests: `vitest run` type-checks this file (typecheck mode, vitest.config.ts), so a
+ * wrong inference fails the test it is in; the @ts-expect-error lines fail when an error goes away.
  */
 import { expectTypeOf, test } from 'vitest';
 import { createComponent, type ComponentActions, type ComponentData } from '../../runtime/index.js';

@@ -1,8 +1,8 @@
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { decodeCompressedParameters, parametersFromQuery, parseParameters } from '../../dist/runtime/node/parameters.js';
-import { isMikr0Error } from '../../dist/runtime/shared/errors.js';
-import type { ParametersSchema } from '../../dist/runtime/shared/component.js';
+import { decodeCompressedParameters, parametersFromQuery, parseParameters } from '../../runtime/node/parameters.js';
+import { isMikr0Error } from '../../runtime/shared/errors.js';
+import type { ParametersSchema } from '../../runtime/shared/component.js';
 
 const schema: ParametersSchema = {
   name: { type: 'string', mandatory: true },

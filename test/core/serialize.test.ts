@@ -1,7 +1,7 @@
 import vm from 'node:vm';
 import { describe, expect, test } from 'vitest';
-import { createStrictStringify, strictStringify } from '../../dist/runtime/node/sandbox/serialize.js';
-import { createDevExecutor } from '../../dist/plugin/dev/executor.js';
+import { createStrictStringify, strictStringify } from '../../runtime/node/sandbox/serialize.js';
+import { createDevExecutor } from '../../plugin/dev/executor.js';
 
 /** A context like the sandbox's: its own intrinsics, no string code generation. */
 function sandboxed() {

@@ -1,7 +1,7 @@
 /**
- * serverClient typing, checked by `npm run typecheck`: registering the component (as authors do
- * with `declare module 'vite-plugin-mikr0/runtime'`) types every action call, including inside
- * the component's own mount code.
+ * serverClient typing, type-checked by `vitest run` (typecheck mode): registering the component
+ * (as authors do with `declare module 'vite-plugin-mikr0/runtime'`) types every action call,
+ * including inside the component's own mount code.
  */
 import { expect, expectTypeOf, test } from 'vitest';
 import { createComponent, createServerClient, serverClient } from '../../runtime/index.js';

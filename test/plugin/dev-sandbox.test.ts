@@ -8,10 +8,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import mikr0 from '../../dist/plugin/index.js';
-import { resolveOptions as pluginOptions } from '../../dist/plugin/options.js';
-import { resolveOptions as registryOptions } from '../../dist/registry-lite/options.js';
-import { DEFAULT_TIMEOUT_MS } from '../../dist/runtime/node/sandbox/defaults.js';
+import mikr0 from '../../plugin/index.js';
+import { resolveOptions as pluginOptions } from '../../plugin/options.js';
+import { resolveOptions as registryOptions } from '../../registry-lite/options.js';
+import { DEFAULT_TIMEOUT_MS } from '../../runtime/node/sandbox/defaults.js';
 import { publishDir, startRegistry, type TestRegistry } from '../helpers.js';
 import { buildProject, writeProject } from './project.js';
 

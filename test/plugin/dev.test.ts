@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import mikr0 from '../../dist/plugin/index.js';
+import mikr0 from '../../plugin/index.js';
 import { publish, startRegistry, type TestRegistry } from '../helpers.js';
 import { writeProject } from './project.js';
 

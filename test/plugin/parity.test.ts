@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import mikr0 from '../../dist/plugin/index.js';
+import mikr0 from '../../plugin/index.js';
 import { publishDir, startRegistry, type TestRegistry } from '../helpers.js';
 import { buildProject, writeProject } from './project.js';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createBuilder, type PluginOption } from 'vite';
-import mikr0 from '../../dist/plugin/index.js';
+import mikr0 from '../../plugin/index.js';
 import { root, tempDir } from '../helpers.js';
 
 /** The files of a fixture project folder under test/plugin/fixtures/ (or any absolute folder), by relative path. */

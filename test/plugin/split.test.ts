@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { splitComponent } from '../../dist/plugin/split.js';
+import { splitComponent } from '../../plugin/split.js';
 
 const entry = `import { createComponent } from 'vite-plugin-mikr0/runtime';
 import db from 'server-db';

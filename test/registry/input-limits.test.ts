@@ -1,8 +1,8 @@
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeCompressedParameters } from '../../dist/runtime/node/parameters.js';
-import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../dist/runtime/shared/json-limits.js';
-import { createRenderCore } from '../../dist/runtime/node/render.js';
+import { decodeCompressedParameters } from '../../runtime/node/parameters.js';
+import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../runtime/shared/json-limits.js';
+import { createRenderCore } from '../../runtime/node/render.js';
 import { bundle, startRegistry, type TestRegistry } from '../helpers.js';
 
 let registry: TestRegistry;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { memoryDriver, type StorageDriver } from '../../dist/registry-lite/index.js';
+import { memoryDriver, type StorageDriver } from '../../registry-lite/index.js';
 import { bundle, publish, rawGet, startRegistry, type TestRegistry } from '../helpers.js';
 
 let registry: TestRegistry;

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundle, fixtureFiles, publish, startRegistry, type TestRegistry } from '../helpers.js';
-import { packTarGz } from '../../dist/bundle/pack.js';
+import { packTarGz } from '../../bundle/pack.js';
 import { bundleEntries, rawTarGz } from './archives.js';
 
 let registry: TestRegistry;

@@ -3,7 +3,8 @@
  * plugin from `npm pack` of this checkout, the framework from the registry), `vite build`,
  * publish to a registry-lite, then in Chromium: parameter and header rendered, the click runs
  * the action, unmount leaves the host element empty, and the host page's styles are untouched.
- * One npm cache for all; install scripts skipped (building a component needs no SQLite).
+ * One npm cache for all; install scripts skipped (building a component needs no SQLite). The
+ * packed package and the built CLI, on purpose: what a new user installs and runs.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';

@@ -7,16 +7,22 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtPath } from '../package-root.js';
 import type { ProcessOptions } from './protocol.js';
 
+// A sandbox process runs process.js, built next to this file. Loaded from source (the tests
+// import the .ts files through vitest) this folder has only process.ts, which Node 20 cannot
+// run: the process runs the built copy in dist/ instead (`npm test` builds before it tests),
+// and that is the folder it may read.
 const here = path.dirname(fileURLToPath(import.meta.url));
-const entry = path.join(here, 'process.js');
+const processDir = import.meta.url.endsWith('.ts') ? builtPath('runtime', 'node', 'sandbox') : here;
+const entry = path.join(processDir, 'process.js');
 // Node 20 calls it --experimental-permission; 22 and later --permission.
 const permissionFlag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 
 /** The folders a sandbox process may read: its own code, and the packages server code may require. */
 export function readablePaths(options: Pick<ProcessOptions, 'dependencies' | 'root'>): string[] {
-  const paths = [path.join(here, '*')];
+  const paths = [path.join(processDir, '*')];
   const needsPackages = options.dependencies === true || options.dependencies.some((d) => !d.startsWith('node:'));
   if (needsPackages) paths.push(path.join(path.resolve(options.root), 'node_modules', '*'));
   return paths;
