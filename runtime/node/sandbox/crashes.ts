@@ -1,9 +1,11 @@
 /**
  * A process that dies (out of memory, a crash) or is ended for a failure takes only its
- * culprit with it. With one version in flight, that version is to blame. With several, each
- * version's renders run again in a probation process of their own, and the one that kills
- * that process too is to blame; what cannot run again (an action, or a render already run
- * again) is refused with a 503 to retry.
+ * culprit with it. With one version in flight, whose code the process was running, that
+ * version is to blame. Otherwise (several versions, or one whose jobs were only waiting while
+ * the code of a version already answered held the process) each version's renders run again
+ * in a probation process of their own, and the one that kills that process too is to blame;
+ * what cannot run again (an action, or a render already run again) is refused with a 503 to
+ * retry.
  */
 import { createError, type Mikr0Error } from '../../shared/errors.js';
 import type { Logger } from './index.js';
@@ -34,18 +36,23 @@ export function createCrashes({ pool, jobs, stats, logger, memoryLimitMb }: Cras
         ? `ran out of memory and crashed its sandbox (limit ${memoryLimitMb} MB)`
         : `crashed its sandbox (exit ${signal ?? code})`);
     const memory = /memory/.test(why);
-    logger.error(`mikr0 sandbox: a sandbox process ended (${why}); ${inFlight.length} job(s) were in flight`);
+    const running = slot.running === undefined ? '' : ` while running ${slot.running}`;
+    logger.error(`mikr0 sandbox: a sandbox process ended (${why})${running}; ${inFlight.length} job(s) were in flight`);
     const byKey = new Map<string, Job[]>();
     for (const job of inFlight) byKey.set(job.key, [...(byKey.get(job.key) ?? []), job]);
-    if (byKey.size === 1 || slot.probation) {
-      // One version in flight: it is the culprit.
+    // A version whose code was not running had jobs only waiting there: the process was held
+    // by code of one the pool had already answered (a run past its timeout, say).
+    const culprit = slot.probation || (byKey.size === 1 && (slot.running === undefined || byKey.has(slot.running)));
+    if (culprit) {
+      // One version in flight, and its code was running: it is to blame.
       for (const [key, group] of byKey) {
         stats.failed(key, memory ? 'memoryKills' : 'crashes', memory ? 'memory limit' : 'crash');
         for (const job of group) clearTimeout(job.timer), job.reject(crashError(job, why));
       }
       return;
     }
-    // Several versions: each runs again alone; the one that kills its own process is to blame.
+    // Several versions, or one that was only waiting: each runs again alone; the one that kills
+    // its own process is to blame.
     for (const group of byKey.values()) {
       const retry = group.filter((job) => job.message.kind === 'loader' && !job.retried);
       for (const job of group) {

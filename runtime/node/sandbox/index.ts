@@ -7,9 +7,10 @@
  *   synchronous render) holds up only itself: renders of others move elsewhere, even those
  *   already waiting there (placement.ts, interrupts.ts);
  * - a process that dies (out of memory, a crash) or stops answering takes only its culprit
- *   with it: when jobs of several versions were in flight, each version's renders run again
- *   in a fresh process of their own, and the one that kills that process too is to blame
- *   (crashes.ts);
+ *   with it: when jobs of several versions were in flight, or of one whose code was not the
+ *   one running, each version's renders run again in a fresh process of their own, and the
+ *   one that kills that process too is to blame (crashes.ts); a process still held by code
+ *   whose job was answered at its deadline takes no new job until it answers (placement.ts);
  * - a version that keeps timing out or crashing is cut off for a cool-down (breaker.ts);
  * - a process over its memory budget (resident memory, checked by the pool too) is replaced
  *   (pool.ts).

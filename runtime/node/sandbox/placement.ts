@@ -2,7 +2,8 @@
  * Which process runs a version's job. Each version has a home process, where its source and
  * compiled code already are; a component that holds its home (a long synchronous render)
  * holds up only itself, because the renders of other versions then go to the least loaded
- * free process, which becomes their home.
+ * free process, which becomes their home. A process is not free either while code whose job
+ * the pool has already answered (at its deadline) may still hold it, nor while the pool ends it.
  */
 import { LRUCache } from 'lru-cache';
 import { busy, type Slot } from './pool.js';
@@ -23,11 +24,13 @@ export function createPlacement(slots: readonly Slot[]): Placement {
     pick(key, avoid) {
       const now = performance.now();
       const home = homes.get(key);
+      // A process the pool is ending takes no job: its exit would catch it.
+      const open = (slot: Slot) => slot.ending === undefined && slots.includes(slot);
       // The version holding its busy home stays there (it would hold up the next one too).
-      if (home && home !== avoid && slots.includes(home) && (!busy(home, now) || home.running === key)) return home;
+      if (home && home !== avoid && open(home) && (!busy(home, now) || home.running === key)) return home;
       let best: Slot | undefined;
       for (const slot of slots) {
-        if (slot === home || slot === avoid) continue;
+        if (slot === home || slot === avoid || !open(slot)) continue;
         const free = !busy(slot, now);
         if (!best || (free && busy(best, now)) || (free === !busy(best, now) && slot.jobs.size * 1000 + slot.homes < best.jobs.size * 1000 + best.homes)) {
           best = slot;

@@ -60,8 +60,14 @@ const PAGE_SIZE = 4096;
 const WATCH_MS = 100;
 const HAS_PROC = existsSync('/proc/self/statm');
 
-/** Held by some run of server code: work there and silence for a while (a starting process is not). */
+/**
+ * Held by some run of server code: work there and silence for a while (a starting process is
+ * not), or a ping or interrupt not answered yet. The latter holds with no job left: a job that
+ * overstays is answered at its deadline, and its code may go on running (or fill the heap and
+ * crash the process) until the process answers again.
+ */
 export function busy(slot: Slot, now: number) {
+  if (slot.pingAt !== undefined || slot.interruptedAt !== undefined) return true;
   return slot.ready && slot.jobs.size > 0 && now - slot.lastHeard > BUSY_MS;
 }
 
