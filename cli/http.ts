@@ -3,7 +3,8 @@
  * failure (down, slow, error envelope) into a `cliError` whose message says what to do.
  */
 import { errorFromEnvelope } from '../runtime/shared/errors.js';
-import { cliError } from './output.js';
+import { cliError, note } from './output.js';
+import { earlyAnswer, isHangup, send, type Answer } from './send.js';
 
 export const DEFAULT_REGISTRY = 'http://127.0.0.1:4910';
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -20,7 +21,15 @@ export function registryUrl(flag?: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw cliError(`"${raw}" is not an http(s) URL`, 'use something like --registry https://registry.example.com');
   }
-  return url.href.replace(/\/+$/, '');
+  const base = url.href.replace(/\/+$/, '');
+  // The registry's routes live under /r; a URL that already ends in it would ask for /r/r/...
+  // It is clear what was meant, so take it, and say so once.
+  if (/\/r$/.test(url.pathname.replace(/\/+$/, ''))) {
+    const stripped = base.replace(/\/r$/, '');
+    note(`note: using ${stripped}: a registry URL is its base, without the trailing /r (the commands add it)`);
+    return stripped;
+  }
+  return base;
 }
 
 export interface Credentials {
@@ -53,7 +62,9 @@ export const namePath = (name: string) => name.split('/').map(encodeURIComponent
 export interface RequestOptions {
   method?: string;
   headers?: Record<string, string>;
-  body?: RequestInit['body'];
+  body?: string | Uint8Array;
+  /** Upload progress: (bytes the socket took, total). */
+  onProgress?: (done: number, total: number) => void;
   /** JSON to send (sets the content type). */
   json?: unknown;
   timeoutMs?: number;
@@ -77,26 +88,78 @@ export function createClient(registry: string) {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(options.json);
       }
-      let res: globalThis.Response;
-      let text: string;
+      let answer: Answer;
       try {
-        res = await fetch(registry + path, {
-          method: options.method ?? 'GET',
-          headers,
-          body,
-          // Needed for a streamed (ReadableStream) body; harmless for others.
-          ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-          signal: AbortSignal.timeout(timeoutMs),
-        } as RequestInit);
-        text = await res.text();
+        answer = await send(registry + path, { method: options.method ?? 'GET', headers, body, timeoutMs, onProgress: options.onProgress });
       } catch (error) {
-        throw networkError(registry, error, timeoutMs);
+        // Cut off mid-upload: the registry most likely refused it (too big, credentials); learn why.
+        const length = typeof body === 'string' ? Buffer.byteLength(body) : (body?.length ?? 0);
+        const early = length > 0 && isHangup(error) ? await earlyAnswer(registry + path, { method: options.method ?? 'GET', headers, length, timeoutMs: HANGUP_TIMEOUT_MS }) : null;
+        if (!early) throw networkError(registry, error, timeoutMs);
+        answer = early;
       }
+      const { status, text } = answer;
       const parsed = parse(text);
-      if (res.ok) return { status: res.status, body: parsed as T };
-      throw cliError(envelopeMessage(res.status, parsed, text), options.hints?.[res.status], res.status);
+      if (!looksLikeRegistry(answer, parsed)) throw notARegistry(registry, answer);
+      if (ok(status)) return { status, body: parsed as T };
+      // Still under /r after dropping one (".../r/r"): every route is a 404 "No route for GET /r/r/...".
+      const doubled = status === 404 && /\/r$/.test(new URL(registry).pathname);
+      const hint = doubled ? `drop the /r from the end of ${registry} in --registry (or MIKR0_REGISTRY)` : options.hints?.[status];
+      throw cliError(envelopeMessage(status, parsed, text), hint, status);
+    },
+    /**
+     * Whether anything answers at the URL, before work that would be wasted (packing, uploading):
+     * a refused connection or a server that is not a registry fails here. Any JSON answer passes,
+     * the real request reports the rest.
+     */
+    async probe(): Promise<void> {
+      let answer: Answer;
+      try {
+        // A registry route (not /health, which an app embedding registry-lite may not mount); cheap.
+        answer = await send(`${registry}/r/components?per_page=1`, { method: 'GET', headers: { accept: 'application/json' }, timeoutMs: PROBE_TIMEOUT_MS });
+      } catch (error) {
+        throw networkError(registry, error, PROBE_TIMEOUT_MS);
+      }
+      if (parse(answer.text) === undefined) throw notARegistry(registry, answer);
     },
   };
+}
+
+const PROBE_TIMEOUT_MS = 10_000;
+/** How long a registry that hung up on an upload gets to say why, from the headers alone. */
+const HANGUP_TIMEOUT_MS = 5_000;
+
+const ok = (status: number) => status >= 200 && status < 300;
+
+/**
+ * registry-lite answers JSON, errors in its `{ error: { code, message } }` envelope. A 2xx that
+ * is not JSON, or an error without the envelope, comes from something else at that URL.
+ */
+function looksLikeRegistry(answer: Answer, parsed: unknown): boolean {
+  if (ok(answer.status)) return parsed !== undefined;
+  const error = (parsed as { error?: { message?: unknown } } | null | undefined)?.error;
+  return typeof error?.message === 'string';
+}
+
+function notARegistry(registry: string, res: Answer) {
+  const type = res.contentType?.split(';')[0];
+  const snippet = res.text.replace(/\s+/g, ' ').trim().slice(0, 120);
+  const answered = `${res.status}${res.statusText ? ` ${res.statusText}` : ''}${type ? `, ${type}` : ''}${snippet ? `: ${snippet}` : ''}`;
+  // What a proxy in front of a registry answers by itself: name the proxy, not the URL.
+  if (res.status === 413 || (res.status >= 502 && res.status <= 504)) {
+    return cliError(
+      `${registry} answered ${answered}, which is not a mikr0 registry's error: a proxy in front of the registry answered`,
+      res.status === 413
+        ? "raise the proxy's request body limit (e.g. nginx client_max_body_size)"
+        : 'check that the registry behind the proxy runs, and that --registry (or MIKR0_REGISTRY) is right',
+      res.status,
+    );
+  }
+  return cliError(
+    `the server at ${registry} does not look like a mikr0 registry (it answered ${answered})`,
+    'check --registry (or MIKR0_REGISTRY): use the URL `mikr0 registry` prints, e.g. http://127.0.0.1:4910',
+    res.status,
+  );
 }
 
 export type Client = ReturnType<typeof createClient>;
@@ -125,9 +188,8 @@ function networkError(registry: string, error: unknown, timeoutMs: number) {
       'check that it is healthy (GET /health) and try again',
     );
   }
-  // fetch hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, ...); show it for the curious.
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error)?.message;
+  // The socket's reason (ECONNREFUSED, ENOTFOUND, ...), for the curious.
+  const reason = (error as NodeJS.ErrnoException)?.code ?? (error as Error)?.message;
   return cliError(
     `cannot reach the registry at ${registry}: is it running? (start one with: mikr0 registry)`,
     reason ? `(${reason}; set another URL with --registry or MIKR0_REGISTRY)` : undefined,

@@ -9,8 +9,24 @@ import { fail, report } from './output.js';
 
 const cli = cac('mikr0');
 
-/** Runs a lazily imported command; whatever it throws is printed in the one error style. */
-const run = (task: () => Promise<void>) => task().catch(report);
+/**
+ * Runs a lazily imported command; whatever it throws is printed in the one error style. Then
+ * exits at once: a socket, timer or database handle some library left open must not keep
+ * the user waiting after the last line. Only a server (`mikr0 registry`) stays, once it runs.
+ */
+const run = (task: () => Promise<void>, { stays = false } = {}) =>
+  task().then(
+    () => void (stays || exitWhenFlushed()),
+    (error) => {
+      report(error);
+      exitWhenFlushed();
+    },
+  );
+
+/** process.exit() once stdout and stderr have taken what was written (a pipe may still hold it). */
+function exitWhenFlushed() {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+}
 
 cli
   .command('registry', 'Run a registry on this machine (SQLite + files in one data folder)')
@@ -19,7 +35,7 @@ cli
   .option('-d, --data <dir>', 'Data folder for the database and bundles (default: .mikr0)')
   .option('-c, --config <file>', 'Config file (default: mikr0.config.{js,mjs,ts,mts} if present)')
   .example('mikr0 registry --port 0 --data /var/lib/mikr0')
-  .action((flags) => run(() => import('./commands/registry.js').then((m) => m.registry(flags))));
+  .action((flags) => run(() => import('./commands/registry.js').then((m) => m.registry(flags)), { stays: true }));
 
 cli
   .command('publish [dir]', 'Pack a built component (default: dist) and upload it to a registry')
@@ -34,7 +50,7 @@ cli
   .command('token <action> [id]', 'Manage the API tokens of a registry\'s database (found as mikr0 registry finds it): create | list | revoke <id>')
   .option('--scope <scope>', 'create: publish or admin (comma-separated for both)')
   .option('--label <label>', 'create: a note saying who or what uses the token')
-  .option('-d, --data <dir>', 'Data folder of the registry (default: .mikr0)')
+  .option('-d, --data <dir>', 'Data folder of the registry (default: .mikr0; create starts a new database only where --data or --config points)')
   .option('-c, --config <file>', 'The registry\'s config file, to use its database (default: mikr0.config.{js,mjs,ts,mts} if present)')
   .example('export MIKR0_TOKEN=$(mikr0 token create --scope publish --label ci)')
   .example('mikr0 token revoke abc123def456')

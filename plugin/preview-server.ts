@@ -1,10 +1,11 @@
 /**
  * mikr0:preview — `vite preview` serves the built bundle the way a registry will: dist/ is
  * packed and published into an in-memory registry-lite (same validation, same sandbox), whose
- * routes answer under /r.
+ * routes answer under /r, and `/` is the playground showing that component.
  */
-import type { Plugin } from 'vite';
+import type { Plugin, ViteDevServer } from 'vite';
 import { collectFiles, packTarGz } from '../bundle/index.js';
+import { playgroundMiddlewares } from './dev/playground.js';
 import { createMemoryRegistry } from './memory-registry.js';
 import type { PluginState } from './state.js';
 
@@ -21,6 +22,10 @@ export function previewPlugin(state: PluginState): Plugin {
         throw new Error(`mikr0: ${outDir} is not a publishable bundle (run vite build first): ${error?.message ?? error}${details}`);
       }
       server.middlewares.use(middleware);
+      // `/` shows the component in the playground, as `vite dev` does; preview serves built
+      // files, so the page goes out as it is (no transformIndexHtml, no HMR client).
+      const page = { config: server.config, transformIndexHtml: async (_url: string, html: string) => html } as unknown as ViteDevServer;
+      for (const handler of playgroundMiddlewares(page, { name, version })) server.middlewares.use(handler);
     },
   };
 }

@@ -43,7 +43,7 @@ export async function init(dirArg: string | undefined, flags: InitFlags, io = { 
     if (dir === undefined && name === undefined && ask) name = (await ask.question('Component name [my-component]: ')).trim() || 'my-component';
     // A scoped name's folder is the part after the scope: @team/card → ./card.
     dir = path.resolve(dir ?? name?.replace(/^@[^/]+\//, '') ?? '.');
-    name ??= path.basename(dir).toLowerCase().replace(/[^a-z0-9-._~]+/g, '-');
+    name ??= npmName(path.basename(dir));
     const problem = nameProblem(name);
     if (problem) throw cliError(`"${name}" cannot be a component name: ${problem}`, 'Pass --name with an npm-style name such as my-card or @team/my-card');
 
@@ -53,10 +53,24 @@ export async function init(dirArg: string | undefined, flags: InitFlags, io = { 
     const written = copyTemplate(path.join(templatesDir, template), dir, { __COMPONENT_NAME__: name, __MIKR0_VERSION__: ownVersion() });
     const relative = path.relative(process.cwd(), dir) || '.';
     print(`${color.green('✔')} ${name}: a ${template} component in ${relative} (${written} files)`);
-    print(`\nNext:\n${relative === '.' ? '' : `  cd ${relative}\n`}  npm install\n  npm run dev       # the playground with your component, live\n  npm run build     # the publishable bundle in dist/\n  npx mikr0 publish --registry <url> --token <token>`);
+    print(`\nNext:\n${relative === '.' ? '' : `  cd ${shellQuote(relative)}\n`}  npm install\n  npm run dev       # the playground with your component, live\n  npm run build     # the publishable bundle in dist/\n  npx mikr0 publish --registry <url> --token <token>`);
   } finally {
     ask?.close();
   }
+}
+
+/** A folder name as an npm name: "My Card!" → "my-card" (no runs of, nor leading or trailing, separators). */
+export function npmName(folder: string): string {
+  return folder
+    .toLowerCase()
+    .replace(/[^a-z0-9-._~]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-._~]+|[-._~]+$/g, '');
+}
+
+/** As typed into a POSIX shell: plain names as they are, anything else in single quotes. */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export function ownVersion(): string {

@@ -11,7 +11,6 @@ export interface PublishFlags extends Credentials {
 
 /** Uploads can be big and links slow: allow far longer than a metadata call. */
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
-const CHUNK = 64 * 1024;
 
 export async function publish(dir: string | undefined, flags: PublishFlags): Promise<void> {
   const folder = path.resolve(dir ?? 'dist');
@@ -26,30 +25,34 @@ export async function publish(dir: string | undefined, flags: PublishFlags): Pro
     );
   }
 
+  // Before packing and before any "uploading" line: a registry that is down or a URL that is
+  // not a registry fails here, with what to do about it.
+  const client = createClient(registry);
+  await client.probe();
+
   const files = await collectFiles(folder).catch((error: Error) => {
     throw cliError(error.message);
   });
   const archive = await packTarGz(files);
   note(`packed ${files.length} files, ${formatBytes(archive.length)} (${name}@${version})`);
 
-  const client = createClient(registry);
   try {
     await client.request(`/r/publish/${namePath(name)}/${encodeURIComponent(version)}`, {
       method: 'PUT',
-      headers: { authorization: auth, 'content-type': 'application/gzip', 'content-length': String(archive.length) },
-      body: streamWithProgress(archive, progress('uploading')),
+      headers: { authorization: auth, 'content-type': 'application/gzip' },
+      body: archive,
+      onProgress: progress('uploading'),
       timeoutMs: UPLOAD_TIMEOUT_MS,
       hints: {
         401: auth.startsWith('Basic')
           ? 'check --user and --password (or MIKR0_USER and MIKR0_PASSWORD), or pass --token instead'
           : 'pass a valid --token or set MIKR0_TOKEN (create one with: mikr0 token create --scope publish)',
         403: 'publishing needs a token with the "publish" scope: mikr0 token create --scope publish',
-        409: `bump the version in ${path.join(folder, 'package.json')} (rebuild) and publish again`,
         429: 'too many failed attempts: wait, then retry with valid credentials',
       },
     });
   } catch (error) {
-    throw explain(error, archive.length);
+    throw explain(error, archive.length, `${name}@${version}`);
   }
   note(`published ${name}@${version}`);
   print(`${registry}/r/component/${namePath(name)}/${version}`);
@@ -74,27 +77,17 @@ async function readPackage(folder: string): Promise<{ name: string; version: str
   return { name: pkg.name, version: pkg.version };
 }
 
-/** The body as a stream, so progress follows what the socket actually takes. */
-function streamWithProgress(data: Uint8Array, onProgress: (done: number, total: number) => void): ReadableStream<Uint8Array> {
-  let offset = 0;
-  onProgress(0, data.length);
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= data.length) {
-        controller.close();
-        return;
-      }
-      const chunk = data.subarray(offset, offset + CHUNK);
-      offset += chunk.length;
-      controller.enqueue(chunk);
-      onProgress(offset, data.length);
-    },
-  });
-}
-
 /** Registry answers that need more than the registry's own words. */
-function explain(error: unknown, size: number) {
+function explain(error: unknown, size: number, spec: string) {
   if (!isCliError(error)) return error;
+  if (error.status === 409) {
+    // Said once, and pointing at the file to edit: dist/package.json is written by the build.
+    return cliError(
+      `${spec} is already published, and a published version never changes`,
+      'bump "version" in your project\'s package.json (or run: npm version patch), build again, and publish',
+      409,
+    );
+  }
   if (error.status === 413) {
     // The body-size refusal states its limit in parentheses ("... accepts (10.0 MB)"); other
     // 413s (too many files, too big unpacked) say what was exceeded in their own words.

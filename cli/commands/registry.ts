@@ -1,4 +1,6 @@
 /** `mikr0 registry`: runs registry-lite on its own until SIGINT/SIGTERM. */
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { createRegistry, describeDatabase, resolveDatabase, type Registry, type RegistryOptions } from '../../registry-lite/index.js';
 import { loadConfig } from '../config.js';
@@ -22,6 +24,10 @@ export async function registry(flags: RegistryFlags): Promise<void> {
   const host = String(flags.host ?? configHost ?? DEFAULT_HOST);
   const dataDir = path.resolve(flags.data ?? options.dataDir ?? '.mikr0');
 
+  // Before anything is created: a port in use must not leave a fresh data folder behind.
+  if (port !== 0) await checkPort(port, host);
+  const newDataDir = !fs.existsSync(dataDir);
+
   let instance: Registry;
   try {
     instance = createRegistry({ ...options, dataDir });
@@ -35,6 +41,8 @@ export async function registry(flags: RegistryFlags): Promise<void> {
     ({ url } = await instance.listen(port, host));
   } catch (error) {
     await instance.close().catch(() => {});
+    // Lost a race for the port after the check: remove what this run made.
+    if (newDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     throw listenError(error as NodeJS.ErrnoException, port, host);
   }
 
@@ -56,6 +64,15 @@ function parsePort(value: number | string): number {
     throw cliError(`"${value}" is not a port`, 'use --port <0-65535> (0 picks a free port)');
   }
   return port;
+}
+
+/** Binds and lets go of the port, so a taken one is reported before the database is opened. */
+function checkPort(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (error) => reject(listenError(error as NodeJS.ErrnoException, port, host)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number, host: string) {

@@ -41,13 +41,15 @@ export async function token(action: string, id: string | undefined, flags: Token
   const where: Where = { dataDir: path.resolve(flags.data ?? config.dataDir ?? '.mikr0'), database: config.database, file };
   if (action === 'create') {
     const label = flags.label === undefined ? '' : String(flags.label);
-    return withTokens(where, true, (tokens) => create(tokens, scopes, label));
+    // A new database only where the user pointed (--data, a config file): one made in whatever
+    // folder this happens to run in holds tokens no running registry knows ("Invalid credentials").
+    return withTokens(where, Boolean(flags.data || file), (tokens) => create(tokens, scopes, label), true);
   }
   if (action === 'list') return withTokens(where, false, (tokens) => list(tokens));
   return withTokens(where, false, (tokens) => revoke(tokens, id!));
 }
 
-async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: Tokens) => Promise<void>) {
+async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: Tokens) => Promise<void>, creating = false) {
   const check = where.file ? `check database in ${where.file}` : undefined;
   let spec: ReturnType<typeof resolveDatabase>;
   try {
@@ -64,7 +66,11 @@ async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: 
   const file = spec.type === 'sqlite' ? spec.file : undefined;
   const exists = file === undefined || fs.existsSync(file);
   if (!exists && !createIfMissing) {
-    throw cliError(`no registry database at ${file}`, 'point --data at the folder the registry uses (default .mikr0), or --config at its config file');
+    throw cliError(
+      `no registry database at ${file}`,
+      `looked in ${where.dataDir}; point --data <folder> at the folder the registry uses (its --data), or --config <file> at its config file` +
+        (creating ? `\nto start a new database there, name the folder: --data ${path.relative(process.cwd(), where.dataDir) || '.'}` : ''),
+    );
   }
   let metadata: Metadata;
   try {

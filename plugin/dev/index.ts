@@ -15,11 +15,16 @@ import type { Manifest } from '../../bundle/types.js';
 import { createMemoryRegistry } from '../memory-registry.js';
 import type { PluginState } from '../state.js';
 import { createDevExecutor } from './executor.js';
-import { HMR_SNIPPET, playgroundMiddlewares } from './playground.js';
+import { DEV_EVENTS_ID, devEventsModule, HMR_SNIPPET, RESOLVED_DEV_EVENTS_ID } from './hmr.js';
+import { playgroundMiddlewares } from './playground.js';
 
 export function devPlugin(state: PluginState): Plugin {
   /** Loads the server half again when it changed (false when it fails); set up in configureServer. */
   let refresh: (() => Promise<boolean>) | null = null;
+  /** The last load failed (a syntax error): its modules left the graph, so any edit may be the fix. */
+  let broken = false;
+  /** Reloads run one after another, so the last edit's outcome is the one that stands. */
+  let reloads: Promise<unknown> = Promise.resolve();
   return {
     name: 'mikr0:dev',
     apply: 'serve',
@@ -104,6 +109,7 @@ export function devPlugin(state: PluginState): Plugin {
         prefix: 'dev',
         publishedAt: Date.now(),
       });
+      broken = initial === null;
       refresh = async () => {
         // hotUpdate runs before the runner hears of the change: start from fresh modules.
         executor.reset();
@@ -120,6 +126,15 @@ export function devPlugin(state: PluginState): Plugin {
     },
 
     // The client entry accepts its own updates: the runtime remounts with the same data.
+    resolveId(id) {
+      return id === DEV_EVENTS_ID && this.environment.config.consumer === 'client' ? RESOLVED_DEV_EVENTS_ID : null;
+    },
+    load(id) {
+      if (id !== RESOLVED_DEV_EVENTS_ID) return null;
+      const { root, entry } = state.options!;
+      return devEventsModule('/' + path.relative(root, entry).split(path.sep).join('/'));
+    },
+
     transform: {
       handler(code, id) {
         if (this.environment.config.consumer !== 'client' || id.split('?')[0] !== state.options!.entry) return null;
@@ -130,8 +145,11 @@ export function devPlugin(state: PluginState): Plugin {
     // Server code changed: reload it, then tell the page to render again (new loader data).
     // If it fails to load, the overlay shows why and the page keeps what it has.
     async hotUpdate({ modules, server }) {
-      if (this.environment.name !== 'ssr' || !modules.length || !refresh) return;
-      if (await refresh()) server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
+      if (this.environment.name !== 'ssr' || !refresh || (!modules.length && !broken)) return;
+      const reload = reloads.then(refresh);
+      reloads = reload.catch(() => {});
+      broken = !(await reload);
+      if (!broken) server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
     },
   };
 }

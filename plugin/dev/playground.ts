@@ -31,13 +31,16 @@ export function playgroundMiddlewares(server: ViteDevServer, component: { name: 
       const url = req.url ?? '/';
       if ((url !== '/' && !url.startsWith('/?')) || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
       try {
-        // Vite's client is added by hand: transformIndexHtml would try to pre-transform the
-        // playground's built script, which is a static file and not part of the project.
-        const client = `<script type="module" src="${server.config.base}@vite/client"></script>`;
-        const html = fs
-          .readFileSync(index, 'utf8')
-          .replace(/(src|href)="\.\/assets\//g, `$1="${ASSETS}/assets/`)
-          .replace('<head>', `<head>\n${meta}\n${client}`);
+        // Through transformIndexHtml like any page of the project, so every plugin injects what
+        // it must (Vite's client, React's refresh preamble, ...). The playground's own built
+        // script and stylesheet go in afterwards: they are static files, not project modules.
+        const page = fs.readFileSync(index, 'utf8').replace(/(src|href)="\.\/assets\//g, `$1="${ASSETS}/assets/`);
+        const own: string[] = [];
+        const shell = page
+          .replace(/^\s*<(script|link)\b[^>]*\b(?:src|href)="\/__mikr0\/playground\/assets\/[^>]*>(?:<\/script>)?\s*$/gm, (tag) => (own.push(tag.trim()), ''))
+          .replace('<head>', `<head>\n${meta}`);
+        const transformed = await server.transformIndexHtml(url, shell, req.originalUrl);
+        const html = transformed.replace('</head>', `${own.join('\n')}\n</head>`);
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
         res.setHeader('Cache-Control', 'no-cache');
         res.end(html);
@@ -47,22 +50,3 @@ export function playgroundMiddlewares(server: ViteDevServer, component: { name: 
     },
   ];
 }
-
-/**
- * Appended to the component's client entry in dev: the entry accepts its own updates and hands
- * the new module to the browser runtime (remount with the same data); a server-code update
- * clears the error overlay and makes the runtime render again (new loader data).
- */
-export const HMR_SNIPPET = `
-if (import.meta.hot) {
-  import.meta.hot.accept((next) => {
-    if (next) dispatchEvent(new CustomEvent('mikr0:hot', { detail: { url: import.meta.url, module: next.default ?? next } }));
-  });
-  const onServerUpdate = () => {
-    document.querySelectorAll('vite-error-overlay').forEach((overlay) => overlay.close());
-    dispatchEvent(new CustomEvent('mikr0:server-update', { detail: { url: import.meta.url } }));
-  };
-  import.meta.hot.on('mikr0:server-update', onServerUpdate);
-  import.meta.hot.dispose(() => import.meta.hot.off('mikr0:server-update', onServerUpdate));
-}
-`;

@@ -48,6 +48,8 @@ export interface MikroComponentElement extends HTMLElement {
   mounted: Mounted | null;
   refresh(): void;
   hotSwap(module: ClientModule): Promise<void>;
+  /** The client module URL of what is mounted, or being swapped for a hot update. */
+  readonly shownSrc: string | undefined;
 }
 
 export function defineMikroComponent(defaultRegistry: string): new () => MikroComponentElement {
@@ -113,11 +115,24 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
     }
 
     /** `vite dev`: the component's client module changed; unmount the old, mount the new, same data. */
+    private swapping: Mounted | null = null;
+
+    get shownSrc() {
+      return (this.mounted ?? this.swapping)?.payload.src;
+    }
+
     async hotSwap(module: ClientModule) {
       const current = this.mounted;
       if (!current) return;
-      await this.unmount();
-      await this.mountWith(module, current.payload, current.baseUrl);
+      const run = this.run;
+      this.swapping = current;
+      try {
+        await this.unmount();
+        // A render began meanwhile (a server update: new data on its way); it mounts the new module.
+        if (run === this.run) await this.mountWith(module, current.payload, current.baseUrl);
+      } finally {
+        this.swapping = null;
+      }
     }
 
     private async render() {

@@ -4,11 +4,13 @@
  * registries' copies of this script the page loads.
  */
 import { callAction, registryRoot } from '../shared/registry-client.js';
-import { defineMikroComponent, hotModules, live, urlPath as path, type MikroComponentElement } from './element.js';
+import { defineMikroComponent, hotModules, live, urlPath as path } from './element.js';
 import { createEventBus, type EventBus } from './events.js';
 
 export type { EventBus, Listener } from './events.js';
 export type { MikroComponentElement } from './element.js';
+// Also declares HTMLElementTagNameMap['mikro-component'] (the JSX typings in jsx/ need it too).
+export type { MikroComponentAttributes } from './jsx/attributes.js';
 
 export interface ActionConfig {
   /** The registry's root URL (default: the registry this script came from). */
@@ -30,9 +32,6 @@ export interface Mikr0Global {
 declare global {
   interface Window {
     mikr0: Mikr0Global;
-  }
-  interface HTMLElementTagNameMap {
-    'mikro-component': MikroComponentElement;
   }
 }
 
@@ -62,7 +61,8 @@ function install(): Mikr0Global {
   });
   addEventListener('mikr0:server-update', (event) => {
     const { url } = (event as CustomEvent).detail ?? {};
-    for (const element of live) if (!url || (element.mounted && path(element.mounted.payload.src) === path(url))) element.refresh();
+    // Also an element in the middle of a hot swap: the data it is about to mount again is stale.
+    for (const element of live) if (!url || (element.shownSrc !== undefined && path(element.shownSrc) === path(url))) element.refresh();
   });
   return mikr0;
 }

@@ -3,90 +3,13 @@
  * the CLI itself started, so flags, exit codes and messages are what a user sees. The built
  * binary on purpose (the package's bin, what `npx mikr0` runs), so this is an e2e test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openMetadata } from '../../registry-lite/index.js';
 import { cli, fixtures, tempDir } from '../helpers.js';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The children must not pick up a developer's MIKR0_* settings, nor colour their output. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('MIKR0_')) delete env[key];
-  return env;
-}
-
-function mikr0(args: string[], cwd?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: childEnv(), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-const running = new Set<ChildProcess>();
-
-/** Starts `mikr0 registry ...` and resolves once it prints its URL. */
-function startRegistryCli(args: string[]): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'registry', ...args], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`registry did not start:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      // Wait for the rest of the banner too (data folder, auth mode).
-      if (match && /auth: .*\n/.test(out)) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1], output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk) => (out += chunk));
-    child.on('exit', (code) => {
-      running.delete(child);
-      clearTimeout(timer);
-      reject(new Error(`registry exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-/** SIGTERM by PID and wait for the exit code (the CLI closes cleanly and exits 0). */
-function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    process.kill(child.pid!, 'SIGTERM');
-  });
-}
-
-/** A port nothing listens on: bind one, then let it go. */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { childEnv, closedPort, mikr0, startRegistryCli, stop, stopAll, type Running } from './process.js';
 
 let work: string;
 let data: string;
@@ -104,7 +27,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...running].map((child) => stop(child)));
+  await stopAll();
   await fs.rm(work, { recursive: true, force: true });
 });
 

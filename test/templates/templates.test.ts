@@ -15,10 +15,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cli, publishDir, root, startRegistry, tempDir, type TestRegistry } from '../helpers.js';
 import { launchBrowser } from '../browser/browser.js';
 import { startPageServer } from '../browser/page-server.js';
+import { checkDev, startVite } from './dev-server.js';
 
 const run = promisify(execFile);
 const FRAMEWORKS = ['vanilla', 'react', 'preact', 'vue', 'svelte', 'solid'] as const;
-const timings: Record<string, { build: number; raw: number; gzip: number }> = {};
+const timings: Record<string, { build: number; raw: number; gzip: number; devMount?: number; loaderEdit?: number; clientEdit?: number }> = {};
 
 let base: string;
 let tarball: string;
@@ -34,7 +35,9 @@ function env(): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   base = await tempDir('mikr0-templates-');
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', base], { cwd: root, env: env() });
+  // dist/ is built (npm test builds first): --ignore-scripts skips prepack, whose rebuild would
+  // pull dist/ from under the tests running alongside.
+  const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', base], { cwd: root, env: env() });
   tarball = path.join(base, stdout.trim().split('\n').pop()!);
   [registry, pages, browser] = await Promise.all([startRegistry(), startPageServer(), launchBrowser()]);
 }, 120_000);
@@ -44,7 +47,7 @@ afterAll(async () => {
   if (base) await fs.rm(base, { recursive: true, force: true });
   if (Object.keys(timings).length) {
     const kb = (n: number) => `${(n / 1024).toFixed(2)} kB`;
-    console.log(Object.entries(timings).map(([fw, t]) => `${fw.padEnd(8)} template.js ${kb(t.raw)} / gzip ${kb(t.gzip)} · vite build ${t.build} ms`).join('\n'));
+    console.log(Object.entries(timings).map(([fw, t]) => `${fw.padEnd(8)} template.js ${kb(t.raw)} / gzip ${kb(t.gzip)} · vite build ${t.build} ms · dev mount ${t.devMount} ms, loader edit → screen ${t.loaderEdit} ms, client edit → screen ${t.clientEdit} ms`).join('\n'));
   }
 });
 
@@ -71,13 +74,13 @@ async function setUp(framework: string) {
   expect(built.mikr0.parameters).toMatchObject({ name: { type: 'string', mandatory: true } });
   const response = await publishDir(registry, path.join(dir, 'dist'));
   expect(response.status, await response.text()).toBe(201);
-  return name;
+  return { name, dir };
 }
 
 describe.sequential('starter templates', () => {
   for (const framework of FRAMEWORKS) {
-    test(`${framework}: init, install, build, publish, then it renders, runs its action, unmounts clean, leaks no CSS`, { timeout: 240_000 }, async () => {
-      const name = await setUp(framework);
+    test(`${framework}: init, install, build, publish, then it renders, runs its action, unmounts clean, leaks no CSS; live in npm run dev`, { timeout: 300_000 }, async () => {
+      const { name, dir } = await setUp(framework);
       const context = await browser.newContext({ extraHTTPHeaders: { 'Accept-Language': 'fr-FR,fr;q=0.9' } });
       try {
         const page = await context.newPage();
@@ -112,6 +115,16 @@ describe.sequential('starter templates', () => {
         expect(errors).toEqual([]);
       } finally {
         await context.close();
+      }
+      // npm run dev: the playground on the component, live (every plugin injects into its page).
+      const dev = await startVite(dir, { ...env(), NODE_ENV: 'development' });
+      try {
+        const { mount, loaderEdit, clientEdit } = await checkDev(browser, dev.url, dir);
+        Object.assign(timings[framework], { devMount: mount, loaderEdit, clientEdit });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n--- vite output ---\n${dev.output()}`);
+      } finally {
+        await dev.stop();
       }
     });
   }
