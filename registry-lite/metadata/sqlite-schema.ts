@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite-driver.js';
 
 export type DB = Database.Database;
 
@@ -55,13 +55,11 @@ export const SCHEMA_VERSION = migrations.length;
 
 /** Opens (creating when needed) the database at `file`, or an in-memory one for `:memory:`. */
 export function openSqlite(file: string): DB {
-  // Loaded here, not at the top: only a registry on SQLite needs the native module
-  // (`vite dev` runs on the memory backend and never loads it).
-  const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // The busy timeout is set by the constructor, before the first statement: even the first
   // read may meet another process's lock on a fresh file.
-  const db = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
+  // (openDatabase loads the native module now: only a registry on SQLite needs it.)
+  const db = openDatabase(file, { timeout: BUSY_TIMEOUT_MS });
   try {
     useWal(db);
     db.pragma('synchronous = NORMAL');

@@ -5,15 +5,12 @@
  * render URL answers with the loader's data. Real npm, real processes. The packed package, on
  * purpose: it tests dist/ and the package's files as published, not the sources.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
 import { root, tempDir } from '../helpers.js';
-
-const run = promisify(execFile);
-const viteVersion: string = JSON.parse(await fs.readFile(path.join(root, 'node_modules/vite/package.json'), 'utf8')).version;
+import { cleanEnv as env, npmInstall, npmPack, run, startServer, viteVersion } from './npm.js';
 const children: ChildProcess[] = [];
 let project = '';
 
@@ -23,20 +20,15 @@ afterAll(async () => {
   if (project) await fs.rm(path.dirname(project), { recursive: true, force: true });
 });
 
-function env() {
-  const clean: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', NO_COLOR: '1' };
-  for (const key of Object.keys(clean)) if (key.startsWith('MIKR0_') || key.startsWith('VITEST')) delete clean[key];
-  return clean;
-}
-
 const npx = (args: string[]) => run('npx', ['--no-install', ...args], { cwd: project, env: env(), maxBuffer: 16 * 1024 * 1024 });
 
 test('install, add mikr0() to vite.config.ts, build, publish with the CLI, render', { timeout: 300_000 }, async () => {
   const base = await tempDir('mikr0-newuser-');
   project = path.join(base, 'my-widget');
   await fs.mkdir(path.join(project, 'src'), { recursive: true });
-  const { stdout: packed } = await run('npm', ['pack', '--silent', '--pack-destination', base], { cwd: root, env: env() });
-  const tarball = path.join(base, packed.trim().split('\n').pop()!);
+  // The dist/ this run built (`npm test` builds first): --ignore-scripts skips prepack, whose
+  // rebuild would delete dist/ under the other tests. packed.test.ts packs a clean copy instead.
+  const tarball = await npmPack(root, base, ['--ignore-scripts']);
 
   // The project as it was before mikr0: a plain Vite config.
   await fs.writeFile(
@@ -44,7 +36,11 @@ test('install, add mikr0() to vite.config.ts, build, publish with the CLI, rende
     JSON.stringify({ name: 'my-widget', version: '1.0.0', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2),
   );
   await fs.writeFile(path.join(project, 'vite.config.ts'), `import { defineConfig } from 'vite';\n\nexport default defineConfig({\n  build: { sourcemap: false },\n});\n`);
-  await run('npm', ['install', '--no-audit', '--no-fund', `vite@${viteVersion}`, tarball], { cwd: project, env: env(), maxBuffer: 16 * 1024 * 1024 });
+  // This user also runs `mikr0 registry`, so installs better-sqlite3 beside it (an optional
+  // peer, as the README says). Here: the checkout's own, already built — its compile from source
+  // (no prebuilt binary is reachable from this machine) would take minutes of the test's time;
+  // scripts off, or npm would rebuild the linked checkout's copy in place.
+  await npmInstall(project, ['--ignore-scripts', `vite@${viteVersion}`, tarball, `file:${path.join(root, 'node_modules', 'better-sqlite3')}`]);
 
   // Adding mikr0() to the existing config, and the component.
   const config = await fs.readFile(path.join(project, 'vite.config.ts'), 'utf8');
@@ -71,19 +67,7 @@ export default createComponent({
   const dist = await fs.readdir(path.join(project, 'dist'));
   expect(dist.sort()).toEqual(['package.json', 'server.cjs', 'template.js']);
 
-  const registry = spawn('npx', ['--no-install', 'mikr0', 'registry', '--port', '0', '--data', 'registry-data'], { cwd: project, env: env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push(registry);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the registry did not start: ${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match) clearTimeout(timer), resolve(match[1]);
-    };
-    registry.stdout!.on('data', onData);
-    registry.stderr!.on('data', onData);
-  });
+  const url = await startServer(project, ['mikr0', 'registry', '--port', '0', '--data', 'registry-data'], /listening on (http:\/\/127\.0\.0\.1:\d+)/, children);
 
   const { stdout: token } = await npx(['mikr0', 'token', 'create', '--scope', 'publish', '--data', 'registry-data']);
   const published = await npx(['mikr0', 'publish', '--registry', url, '--token', token.trim()]);
