@@ -2,7 +2,8 @@
 import type { ComponentDetail, VersionDetail } from './api.js';
 import { formatBytes, h } from './dom.js';
 
-export function renderHeader(detail: ComponentDetail, version: VersionDetail, onVersion: (version: string) => void): HTMLElement {
+/** `live`: the component `vite dev` serves from source — not published, no bundle to measure yet. */
+export function renderHeader(detail: ComponentDetail, version: VersionDetail, onVersion: (version: string) => void, live = false): HTMLElement {
   const picker = h('select', { id: 'version', class: 'version-select', onchange: () => onVersion(picker.value) });
   for (const v of sortVersions(detail.versions)) {
     const labels = [v.version, v.version === detail.latest ? 'latest' : '', v.deprecated ? `deprecated: ${v.deprecated}` : ''];
@@ -25,7 +26,7 @@ export function renderHeader(detail: ComponentDetail, version: VersionDetail, on
     version.deprecated
       ? h('p', { class: 'notice warning', role: 'note' }, h('strong', {}, `${version.version} is deprecated: `), version.deprecated)
       : null,
-    renderMeta(version),
+    live ? renderLive() : renderMeta(version),
   );
 }
 
@@ -46,6 +47,14 @@ function renderMeta(version: VersionDetail): HTMLElement {
       version.serverSize ? h('li', { class: 'chip', title: 'server.cjs: runs in the registry, never sent to browsers' }, h('span', {}, 'server'), h('strong', {}, formatBytes(version.serverSize))) : null,
     ),
     h('span', { class: 'published' }, `published ${new Date(version.publishedAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}`),
+  );
+}
+
+function renderLive(): HTMLElement {
+  return h(
+    'div',
+    { class: 'meta' },
+    h('span', { class: 'published', 'data-live': '' }, 'in development: served from source by vite dev, not published (sizes after vite build)'),
   );
 }
 

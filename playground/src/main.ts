@@ -107,7 +107,8 @@ async function select(name: string, version: string | null, given: Values) {
 function showVersion() {
   if (!view) return;
   const { detail, version } = view;
-  replace(header, renderHeader(detail, version, changeVersion));
+  const live = dev !== null && dev.name === detail.name && (dev.version ?? version.version) === version.version;
+  replace(header, renderHeader(detail, version, changeVersion, live));
   form = createForm(version.parameters, view.values, changeValue);
   replace(formBody, form.element);
   reset.hidden = Object.keys(version.parameters).length === 0;

@@ -68,9 +68,13 @@ async function clientFile(dir: string): Promise<string> {
 }
 
 /** Saves as editors do: the whole new text at once (a watcher never reads a half-written file). */
-async function save(file: string, text: string) {
+async function save(file: string, text: string): Promise<number> {
+  // A person's edits are seconds apart; back-to-back saves can fall into the watcher's
+  // debounce of a replaced file and one of them go unseen.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   await fs.writeFile(`${file}.tmp`, text);
   await fs.rename(`${file}.tmp`, file);
+  return Date.now();
 }
 
 /** In Chromium: `/` mounts the component with no console error; edits apply without a reload. */
@@ -91,17 +95,18 @@ export async function checkDev(browser: Browser, url: string, dir: string): Prom
     await page.waitForSelector('mikro-component[state=mounted] [data-testid=greeting]', { timeout: 20_000 });
     const mount = Date.now() - started;
     expect(await greeting()).toMatch(/World/);
+    // Not published: no sizes of a bundle that does not exist, no publish date.
+    await page.waitForSelector('[data-live]');
+    expect(await page.textContent('.component-header')).not.toMatch(/0 B gz|published [A-Z0-9]/);
     await page.evaluate(() => ((window as any).notReloaded = true));
 
     // A loader edit: the new data shows, same page.
-    started = Date.now();
-    await save(file, original.replace('greeting: `', "greeting: 'Edited: ' + `"));
+    started = await save(file, original.replace('greeting: `', "greeting: 'Edited: ' + `"));
     await page.waitForFunction(() => /^Edited: /.test(document.querySelector('mikro-component [data-testid=greeting]')?.textContent ?? ''), null, { timeout: 20_000 });
     const loaderEdit = Date.now() - started;
 
     // A client edit: the new markup shows, same page.
-    started = Date.now();
-    await save(client, clientOriginal.replaceAll('♥ Like', '♥ Love'));
+    started = await save(client, clientOriginal.replaceAll('♥ Like', '♥ Love'));
     await page.waitForFunction(() => /Love/.test(document.querySelector('mikro-component [data-testid=like]')?.textContent ?? ''), null, { timeout: 20_000 });
     const clientEdit = Date.now() - started;
     await save(client, clientOriginal);
