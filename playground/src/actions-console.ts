@@ -12,19 +12,23 @@ export function createActionsConsole(root: string, runtime: Promise<Mikr0Runtime
   const element = h('section', { class: 'panel actions-panel', 'aria-labelledby': 'actions-title' });
   let input = '{}';
   let lastName: string | null = null;
+  /** Typed in by the user: a render's data no longer replaces it. */
+  let edited = false;
+  let textarea: HTMLTextAreaElement | null = null;
 
   function show(target: ActionsTarget) {
-    if (target.name !== lastName) input = '{}';
+    if (target.name !== lastName) (input = '{}'), (edited = false);
     lastName = target.name;
 
     const hasActions = target.actions.length > 0;
     const picker = hasActions
       ? h('select', { id: 'action-name', class: 'input' }, ...target.actions.map((action) => new Option(action, action)))
       : h('input', { id: 'action-name', class: 'input', type: 'text', placeholder: 'action name', autocomplete: 'off', spellcheck: 'false' });
-    const textarea = h('textarea', { id: 'action-input', class: 'input code-input', rows: 5, spellcheck: 'false', 'aria-describedby': 'action-input-error action-input-help' });
-    textarea.value = input;
-    textarea.addEventListener('input', () => {
-      input = textarea.value;
+    const area = (textarea = h('textarea', { id: 'action-input', class: 'input code-input', rows: 5, spellcheck: 'false', 'aria-describedby': 'action-input-error action-input-help' }));
+    area.value = input;
+    area.addEventListener('input', () => {
+      input = area.value;
+      edited = true;
       inputError.hidden = true;
     });
     const inputError = h('p', { class: 'field-error', id: 'action-input-error', 'data-input-error': '', 'aria-live': 'polite', hidden: true });
@@ -40,7 +44,7 @@ export function createActionsConsole(root: string, runtime: Promise<Mikr0Runtime
         'div',
         { class: 'field' },
         h('label', { class: 'field-label', for: 'action-input' }, h('span', { class: 'field-name' }, 'Input'), h('span', { class: 'field-type' }, 'JSON')),
-        textarea,
+        area,
         h('p', { class: 'help', id: 'action-input-help' }, 'Ctrl+Enter runs it. Leave it empty to send no input.'),
         inputError,
       ),
@@ -48,7 +52,7 @@ export function createActionsConsole(root: string, runtime: Promise<Mikr0Runtime
       result,
     );
 
-    textarea.addEventListener('keydown', (event) => {
+    area.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) form.requestSubmit();
     });
     form.addEventListener('submit', async (event) => {
@@ -60,14 +64,14 @@ export function createActionsConsole(root: string, runtime: Promise<Mikr0Runtime
       }
       let value: unknown;
       try {
-        value = textarea.value.trim() === '' ? undefined : JSON.parse(textarea.value);
+        value = area.value.trim() === '' ? undefined : JSON.parse(area.value);
       } catch (error) {
         replace(inputError, `Not valid JSON: ${(error as Error).message}. Nothing was sent.`);
         inputError.hidden = false;
-        textarea.setAttribute('aria-invalid', 'true');
+        area.setAttribute('aria-invalid', 'true');
         return;
       }
-      textarea.removeAttribute('aria-invalid');
+      area.removeAttribute('aria-invalid');
       run.disabled = true;
       result.dataset.state = 'loading';
       replace(result, h('p', { class: 'muted' }, `Running ${action}…`));
@@ -96,5 +100,15 @@ export function createActionsConsole(root: string, runtime: Promise<Mikr0Runtime
     replace(element, h('div', { class: 'panel-head' }, h('h2', { id: 'actions-title' }, 'Actions')), form);
   }
 
-  return { element, show };
+  /**
+   * Until the user types, the input is the component's latest data: actions mostly take part
+   * of what the component shows (a starter's `like` takes its `count`), so the first Run works.
+   */
+  function suggest(data: unknown) {
+    if (edited || data === undefined || data === null || typeof data !== 'object') return;
+    input = formatJson(data);
+    if (textarea) textarea.value = input;
+  }
+
+  return { element, show, suggest };
 }

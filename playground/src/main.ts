@@ -43,7 +43,7 @@ const sidebar = createSidebar(document.getElementById('sidebar')!, {
     if (total === 0 && query === '' && !view && selection === 0) showEmptyRegistry();
   },
 });
-const preview = createRenderPanel({ root, onDetails: showServerErrors });
+const preview = createRenderPanel({ root, onDetails: showServerErrors, onData: (data) => actions.suggest(data) });
 const snippets = createSnippets(root);
 const actions = createActionsConsole(root, runtime);
 

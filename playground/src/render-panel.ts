@@ -16,11 +16,13 @@ export interface RenderPanelOptions {
   root: string;
   /** Field-level problems from the registry (400 details), or none after a success. */
   onDetails(details: ErrorDetail[]): void;
+  /** The loader's data of each successful render. */
+  onData?(data: unknown): void;
 }
 
 const DEBOUNCE_MS = 300;
 
-export function createRenderPanel({ root, onDetails }: RenderPanelOptions) {
+export function createRenderPanel({ root, onDetails, onData }: RenderPanelOptions) {
   const status = h('span', { class: 'render-status', 'data-render-status': '', role: 'status', 'aria-live': 'polite' });
   const stage = h('div', { class: 'stage', 'data-stage': '' });
   const failure = h('div', { class: 'render-error', 'data-render-error': '', role: 'alert', hidden: true });
@@ -76,6 +78,7 @@ export function createRenderPanel({ root, onDetails }: RenderPanelOptions) {
       replace(data, formatJson(detail.data));
       setStatus('ok', h('strong', { class: 'status-code' }, String(detail.status)), h('span', { class: 'status-time', 'data-render-time': '' }, `${Math.round(detail.duration)} ms`));
       onDetails([]);
+      onData?.(detail.data);
     });
     target.addEventListener('mikr0:error', (event) => {
       if (event.target !== target || target !== component) return;

@@ -99,6 +99,10 @@ export async function checkDev(browser: Browser, url: string, dir: string): Prom
     await page.waitForSelector('[data-live]');
     expect(await page.textContent('.component-header')).not.toMatch(/0 B gz|published [A-Z0-9]/);
     await page.evaluate(() => ((window as any).notReloaded = true));
+    // The action console runs the starter's like as it comes (its input starts as the data).
+    await page.waitForFunction(() => /"count"/.test((document.querySelector('#action-input') as HTMLTextAreaElement | null)?.value ?? ''));
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.waitForSelector('[data-action-result][data-state=ok]', { timeout: 10_000 });
 
     // A loader edit: the new data shows, same page.
     started = await save(file, original.replace('greeting: `', "greeting: 'Edited: ' + `"));

@@ -3,7 +3,7 @@
  * reproduces the whole view, and the component `vite dev` announces.
  */
 import { describe, expect, test } from 'vitest';
-import { poll, text, greeting, field, shot, renderRequests, newPage, open, registry, usePlayground } from './page.js';
+import { poll, text, greeting, field, shot, renderRequests, newPage, open, registry, usePlayground, loaderData } from './page.js';
 
 usePlayground();
 
@@ -12,6 +12,8 @@ describe('playground', () => {
     const page = await open('?component=hello');
     await poll(() => greeting(page)).toBe('Hello, World!');
     expect(await page.locator('#action-name option').allTextContents()).toEqual(['add', 'echo', 'fail']);
+    // Until typed in, the input is the component's data (a starter's like takes its count).
+    await poll(async () => JSON.parse(await page.locator('#action-input').inputValue())).toEqual(JSON.parse((await loaderData(page))!));
     const posts: string[] = [];
     page.on('request', (request) => void (request.method() === 'POST' && posts.push(request.url())));
 
