@@ -38,7 +38,7 @@ cli
   .action((flags) => run(() => import('./commands/registry.js').then((m) => m.registry(flags)), { stays: true }));
 
 cli
-  .command('publish [dir]', 'Pack a built component (default: dist) and upload it to a registry')
+  .command('publish [dir]', 'Pack a built component (default: dist-mikr0 or dist, whichever vite build wrote) and upload it to a registry')
   .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
   .option('-t, --token <token>', 'API token with the publish scope (env MIKR0_TOKEN)')
   .option('-u, --user <user>', 'Admin user, instead of a token (env MIKR0_USER)')

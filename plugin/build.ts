@@ -2,46 +2,64 @@
  * mikr0:build — one plain `vite build` builds the client half (template.js, ES module, CSS and
  * assets beside it) and the server half (server.cjs, CommonJS, shared dependencies left as
  * require()), then writes the bundle's package.json with sizes and integrity.
+ *
+ * A project that is only the component builds its client half in Vite's `client` environment.
+ * A project that is also an app (it has an index.html) keeps its `client` build exactly as
+ * without mikr0(); the component's client half gets an environment of its own, `mikr0_client`,
+ * and both halves go to the bundle folder, outside the app's build.outDir.
  */
 import path from 'node:path';
-import type { Plugin, ResolvedConfig, Rolldown } from 'vite';
+import type { EnvironmentOptions, Plugin, ResolvedConfig, Rolldown } from 'vite';
 import { writeBundlePackage } from '../bundle/index.js';
 import { packageVersion as pluginVersion } from '../runtime/node/package-root.js';
+import { REGISTRY_CLIENT_URL } from './memory-registry.js';
 import type { PluginState } from './state.js';
+
+/** The environment that builds the component's client half when `client` is the app's. */
+export const COMPONENT_CLIENT_ENV = 'mikr0_client';
 
 export function buildPlugin(state: PluginState): Plugin {
   let config: ResolvedConfig;
+  /** The environment being built: Vite builds them one at a time. */
+  let building: string | null = null;
+  const clientEnv = () => (state.options!.page ? COMPONENT_CLIENT_ENV : 'client');
   return {
     name: 'mikr0:build',
     apply: 'build',
     sharedDuringBuild: true,
 
-    config() {
-      const { entry, outDir, dependencies } = state.options!;
+    config(userConfig) {
+      const { entry, outDir, dependencies, page, root } = state.options!;
+      if (page) refuseBundleInsideApp(outDir, path.resolve(root, userConfig.build?.outDir ?? 'dist'));
       const external = (id: string) => dependencies.some((d) => id === d || id.startsWith(`${d}/`));
+      const componentClient: EnvironmentOptions = {
+        consumer: 'client',
+        build: {
+          outDir,
+          emptyOutDir: true,
+          copyPublicDir: false,
+          rolldownOptions: {
+            input: { template: entry },
+            preserveEntrySignatures: 'exports-only',
+            output: {
+              format: 'es',
+              entryFileNames: 'template.js',
+              chunkFileNames: 'chunks/[name]-[hash].js',
+              assetFileNames: 'assets/[name]-[hash][extname]',
+            },
+          },
+        },
+      };
       return {
         // Any `builder` config makes `vite build` build every environment (buildApp below).
         builder: {},
-        // Client assets resolve next to template.js, wherever a registry serves it.
-        experimental: { renderBuiltUrl: (_file, { ssr }) => (ssr ? undefined : { relative: true }) },
+        // The component's assets resolve next to template.js, wherever a registry serves it;
+        // the app's (if any) keep the URLs its own config gives them.
+        experimental: {
+          renderBuiltUrl: (_file, { ssr }) => (ssr || building !== clientEnv() ? undefined : { relative: true }),
+        },
         environments: {
-          client: {
-            build: {
-              outDir,
-              emptyOutDir: true,
-              copyPublicDir: false,
-              rolldownOptions: {
-                input: { template: entry },
-                preserveEntrySignatures: 'exports-only',
-                output: {
-                  format: 'es',
-                  entryFileNames: 'template.js',
-                  chunkFileNames: 'chunks/[name]-[hash].js',
-                  assetFileNames: 'assets/[name]-[hash][extname]',
-                },
-              },
-            },
-          },
+          [clientEnv()]: componentClient,
           server: {
             consumer: 'server',
             resolve: { noExternal: true, external: dependencies },
@@ -65,10 +83,22 @@ export function buildPlugin(state: PluginState): Plugin {
       config = resolved;
     },
 
+    // A page's <script type="module" src="/r/client.js"> (as in dev) is the registry's runtime,
+    // served by whatever registry serves the page, not a module of the project to bundle.
+    resolveId(id) {
+      return id === REGISTRY_CLIENT_URL && this.environment.config.consumer === 'client' ? { id, external: true } : null;
+    },
+
+    buildStart() {
+      building = this.environment.name;
+    },
+
     generateBundle(_output, bundle) {
+      const name = this.environment.name;
+      if (name !== 'server' && name !== clientEnv()) return;
       const entry = Object.values(bundle).find((file): file is Rolldown.OutputChunk => file.type === 'chunk' && file.isEntry);
       if (!entry) return;
-      if (this.environment.config.consumer === 'server') {
+      if (name === 'server') {
         state.dependencies = entry.imports.filter((id) => !bundle[id]);
       } else {
         state.css = [...(entry.viteMetadata?.importedCss ?? [])];
@@ -76,11 +106,23 @@ export function buildPlugin(state: PluginState): Plugin {
     },
 
     async buildApp(builder) {
-      await builder.build(builder.environments.client);
-      await builder.build(builder.environments.server);
+      // The app's own page first, with the user's config, as `vite build` without mikr0() would.
+      const order = state.options!.page ? ['client', COMPONENT_CLIENT_ENV, 'server'] : ['client', 'server'];
+      for (const name of order) await builder.build(builder.environments[name]);
       await writeManifest(state, config);
     },
   };
+}
+
+/** Server code must never land in a folder deployed as a static site. */
+function refuseBundleInsideApp(outDir: string, appOutDir: string) {
+  const inside = path.relative(appOutDir, outDir);
+  if (inside === '' || (!inside.startsWith('..') && !path.isAbsolute(inside))) {
+    throw new Error(
+      `mikr0: the bundle folder ${outDir} is inside the app's build.outDir (${appOutDir}), which is deployed as a static site ` +
+        `and would publish server.cjs: set mikr0({ outDir }) to a folder outside it, such as 'dist-mikr0'`,
+    );
+  }
 }
 
 async function writeManifest(state: PluginState, config: ResolvedConfig) {
@@ -105,5 +147,5 @@ function printSummary(config: ResolvedConfig, outDir: string, sizes: Record<stri
   const width = Math.max(...Object.keys(sizes).map((f) => f.length));
   const dir = path.relative(config.root, outDir) || '.';
   const lines = Object.entries(sizes).map(([file, s]) => `  ${dir}/${file.padEnd(width)}  ${kb(s.raw).padStart(10)} │ gzip: ${kb(s.gzip).padStart(9)}`);
-  config.logger.info(`\nmikr0: ${label} is ready to publish (npx mikr0 publish ${dir})\n${lines.join('\n')}`);
+  config.logger.info(`\nmikr0: ${label} is ready to publish from ${dir}/ (npx mikr0 publish ${dir})\n${lines.join('\n')}`);
 }

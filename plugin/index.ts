@@ -3,10 +3,12 @@
  * - mikr0:config — resolves the options once, from the plugin call and package.json;
  * - mikr0:split  — splits the entry into its client and server halves, per environment;
  * - mikr0:runtime — gives the client code a `serverClient` bound to this component;
- * - mikr0:build  — one `vite build` builds both halves and writes the publishable bundle;
- * - mikr0:dev    — `vite dev` emulates a registry under /r, with a preview page and HMR;
+ * - mikr0:build  — one `vite build` builds both halves and writes the publishable bundle
+ *   (beside the app's own build, never inside it, when the project has an index.html);
+ * - mikr0:dev    — `vite dev` emulates a registry under /r, with the playground at /__mikr0/ and HMR;
  * - mikr0:preview — `vite preview` serves the built bundle from an in-memory registry-lite.
  */
+import path from 'node:path';
 import type { Plugin } from 'vite';
 import { resolveOptions, type Mikr0Options } from './options.js';
 import { splitPlugin } from './split-plugin.js';
@@ -24,7 +26,7 @@ export function mikr0(options: Mikr0Options = {}): Plugin[] {
     name: 'mikr0:config',
     enforce: 'pre',
     config(config) {
-      state.options = resolveOptions(options, config.root ?? process.cwd());
+      state.options = resolveOptions(options, path.resolve(config.root ?? process.cwd()));
     },
   };
   return [configPlugin, splitPlugin(state), runtimeBindingPlugin(state), buildPlugin(state), devPlugin(state), previewPlugin(state)];

@@ -8,6 +8,9 @@ import type { Connect, Logger } from 'vite';
 import type { Server } from 'node:http';
 import { createRegistry, type Registry, type RegistryOptions } from '../registry-lite/index.js';
 
+/** The registry's browser runtime, as a page loads it (`<script type="module" src="/r/client.js">`). */
+export const REGISTRY_CLIENT_URL = '/r/client.js';
+
 interface Host {
   config: { logger: Logger };
   httpServer: Server | null | { once(event: 'close', listener: () => void): unknown };

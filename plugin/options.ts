@@ -10,7 +10,14 @@ export interface Mikr0Options {
   /** Component name and version (default: the project's package.json). */
   name?: string;
   version?: string;
-  /** Where `vite build` writes the publishable bundle (default: dist). */
+  /**
+   * Where `vite build` writes the publishable bundle. Default: `dist` when the project is only
+   * the component (no index.html at its root); `dist-mikr0` when the project is an app with an
+   * index.html of its own, whose build keeps `build.outDir` (dist) as it would without mikr0():
+   * the bundle holds server code, so it never goes inside a folder deployed as a static site
+   * (an outDir inside the app's build.outDir is refused). `npx mikr0 publish` looks in
+   * dist-mikr0, then dist.
+   */
   outDir?: string;
   /**
    * Packages the registry shares with server code: left as `require()` in server.cjs
@@ -44,6 +51,8 @@ export interface ResolvedOptions {
   version: string;
   description: string;
   outDir: string;
+  /** The project has an index.html of its own: an app whose build and `/` mikr0() leaves alone. */
+  page: boolean;
   dependencies: string[];
   plugins: Record<string, (...args: any[]) => unknown>;
   registryFallbackUrl: string | null;
@@ -51,6 +60,9 @@ export interface ResolvedOptions {
   timeout: number;
   fetch: FetchPolicyOptions | false | undefined;
 }
+
+/** The bundle folder of a project that is also an app (has an index.html): beside the app's dist. */
+export const APP_BUNDLE_DIR = 'dist-mikr0';
 
 const ENTRIES = ['src/index.ts', 'src/index.tsx', 'src/index.js', 'src/index.jsx'];
 
@@ -80,13 +92,15 @@ export function resolveOptions(options: Mikr0Options, root: string, env: NodeJS.
   } catch (error: any) {
     throw new Error(`mikr0: the \`fetch\` option is not valid: ${error?.message ?? error}`);
   }
+  const page = fs.existsSync(path.join(root, 'index.html'));
   return {
     root,
     entry,
     name,
     version,
     description: typeof pkg.description === 'string' ? pkg.description : '',
-    outDir: path.resolve(root, options.outDir ?? 'dist'),
+    outDir: path.resolve(root, options.outDir ?? (page ? APP_BUNDLE_DIR : 'dist')),
+    page,
     dependencies: options.dependencies ?? [],
     plugins: options.plugins ?? {},
     registryFallbackUrl: fallback?.replace(/\/+$/, '') ?? null,

@@ -12,8 +12,16 @@ export interface PublishFlags extends Credentials {
 /** Uploads can be big and links slow: allow far longer than a metadata call. */
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
+/**
+ * Where `vite build` writes the bundle, in the order to look: an app (a project with an
+ * index.html) gets dist-mikr0, a component-only project dist. A folder counts only if its
+ * package.json has the `mikr0` block the build writes (an app's dist has none).
+ */
+export const BUNDLE_FOLDERS = ['dist-mikr0', 'dist'];
+
 export async function publish(dir: string | undefined, flags: PublishFlags): Promise<void> {
-  const folder = path.resolve(dir ?? 'dist');
+  const folder = dir === undefined ? await findBundle(process.cwd()) : path.resolve(dir);
+  if (dir === undefined) note(`publishing ${path.relative(process.cwd(), folder) || '.'}/`);
   const registry = registryUrl(flags.registry);
   const { name, version } = await readPackage(folder);
   // No credentials would be a certain 401: say so before packing and uploading anything.
@@ -56,6 +64,28 @@ export async function publish(dir: string | undefined, flags: PublishFlags): Pro
   }
   note(`published ${name}@${version}`);
   print(`${registry}/r/component/${namePath(name)}/${version}`);
+}
+
+/** The folder the build wrote in `cwd`, or an error naming `vite build`. */
+export async function findBundle(cwd: string): Promise<string> {
+  for (const name of BUNDLE_FOLDERS) {
+    const folder = path.join(cwd, name);
+    const text = await fs.readFile(path.join(folder, 'package.json'), 'utf8').catch(() => null);
+    if (text !== null && isBundlePackage(text)) return folder;
+  }
+  throw cliError(
+    `no built component here: neither ${BUNDLE_FOLDERS.map((f) => `${f}/package.json`).join(' nor ')} has a "mikr0" block: run \`vite build\` first`,
+    'or pass the bundle folder: mikr0 publish <dir>',
+  );
+}
+
+function isBundlePackage(text: string): boolean {
+  try {
+    const pkg = JSON.parse(text);
+    return typeof pkg?.mikr0 === 'object' && pkg.mikr0 !== null;
+  } catch {
+    return false;
+  }
 }
 
 async function readPackage(folder: string): Promise<{ name: string; version: string }> {

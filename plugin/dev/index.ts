@@ -3,20 +3,22 @@
  * registry-lite app and render core, with metadata in the memory backend, files in the memory
  * driver, and this project's server code loaded through a Vite module runner of its own and
  * run in a sandbox context like the registry's (executor.ts). Components it does not have go
- * to the fallback registry. `/` shows the playground on this component.
+ * to the fallback registry. /__mikr0/ shows the playground on this component, and so does `/`
+ * unless the project has an index.html of its own.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { createServerModuleRunner, isRunnableDevEnvironment, type Plugin, type ViteDevServer } from 'vite';
 import type { ComponentDefinition } from '../../runtime/shared/component.js';
 import { createError } from '../../runtime/shared/errors.js';
 import { DEFAULT_MAX_RESULT_BYTES } from '../../runtime/node/sandbox/defaults.js';
 import type { Manifest } from '../../bundle/types.js';
-import { createMemoryRegistry } from '../memory-registry.js';
+import { createMemoryRegistry, REGISTRY_CLIENT_URL } from '../memory-registry.js';
 import type { PluginState } from '../state.js';
 import { createDevExecutor } from './executor.js';
 import { DEV_EVENTS_ID, devEventsModule, HMR_SNIPPET, RESOLVED_DEV_EVENTS_ID } from './hmr.js';
-import { playgroundMiddlewares } from './playground.js';
+import { PLAYGROUND_PATH, playgroundMiddlewares } from './playground.js';
+
+const RESOLVED_REGISTRY_CLIENT_ID = '\0mikr0:registry-client';
 
 export function devPlugin(state: PluginState): Plugin {
   /** Loads the server half again when it changed (false when it fails); set up in configureServer. */
@@ -118,18 +120,31 @@ export function devPlugin(state: PluginState): Plugin {
         return definition !== null;
       };
 
+      // Added here, before Vite's own middlewares: /r (client.js included) never reaches Vite's transform.
       server.middlewares.use(middleware);
-      // The playground, unless the project has a page of its own.
-      if (!fs.existsSync(path.join(server.config.root, 'index.html'))) {
-        for (const fn of playgroundMiddlewares(server, { name: options.name, version: options.version })) server.middlewares.use(fn);
-      }
+      for (const fn of playgroundMiddlewares(server, { name: options.name, version: options.version }, !options.page)) server.middlewares.use(fn);
+
+      // After Vite's own URLs, where to find the playground (`/` is the app's page in an app).
+      const printUrls = server.printUrls.bind(server);
+      server.printUrls = () => {
+        printUrls();
+        const local = server.resolvedUrls?.local[0];
+        if (local) vite.info(`  ➜  mikr0 playground: ${new URL(PLAYGROUND_PATH.slice(1), local)}`);
+      };
     },
 
-    // The client entry accepts its own updates: the runtime remounts with the same data.
     resolveId(id) {
-      return id === DEV_EVENTS_ID && this.environment.config.consumer === 'client' ? RESOLVED_DEV_EVENTS_ID : null;
+      if (this.environment.config.consumer !== 'client') return null;
+      // The client entry accepts its own updates: the runtime remounts with the same data.
+      if (id === DEV_EVENTS_ID) return RESOLVED_DEV_EVENTS_ID;
+      // A page's <script type="module" src="/r/client.js"> makes Vite warm it up as a module
+      // of the project, which it is not: the registry middleware above serves the real file.
+      // The warm-up gets an empty stand-in instead of a "Pre-transform error".
+      if (id === REGISTRY_CLIENT_URL) return RESOLVED_REGISTRY_CLIENT_ID;
+      return null;
     },
     load(id) {
+      if (id === RESOLVED_REGISTRY_CLIENT_ID) return 'export {};\n';
       if (id !== RESOLVED_DEV_EVENTS_ID) return null;
       const { root, entry } = state.options!;
       return devEventsModule('/' + path.relative(root, entry).split(path.sep).join('/'));

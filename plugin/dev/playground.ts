@@ -1,6 +1,7 @@
 /**
- * The dev page at `/` (when the project has no index.html of its own): the playground, showing
- * the component under development, with Vite's client injected so HMR and the error overlay work.
+ * The dev page: the playground, showing the component under development, with Vite's client
+ * injected so HMR and the error overlay work. Always at /__mikr0/, and at `/` too when the
+ * project has no index.html of its own (an app keeps `/` for its page).
  * Its assets are served under /__mikr0/playground/ so they cannot collide with the project's.
  */
 import fs from 'node:fs';
@@ -13,10 +14,23 @@ const playgroundDir = builtPath('playground');
 
 const ASSETS = '/__mikr0/playground';
 
-export function playgroundMiddlewares(server: ViteDevServer, component: { name: string; version: string }): Connect.NextHandleFunction[] {
+/** The playground's own path, whatever the project serves at `/`. */
+export const PLAYGROUND_PATH = '/__mikr0/';
+
+/** The paths that show the playground: `/__mikr0/`, and `/` unless the project has a page there. */
+export function isPlaygroundUrl(url: string, atRoot: boolean): boolean {
+  const pathname = url.split('?')[0];
+  return pathname === PLAYGROUND_PATH || pathname === '/__mikr0' || (atRoot && pathname === '/');
+}
+
+export function playgroundMiddlewares(
+  server: ViteDevServer,
+  component: { name: string; version: string },
+  atRoot: boolean,
+): Connect.NextHandleFunction[] {
   const index = path.join(playgroundDir, 'index.html');
   if (!fs.existsSync(index)) {
-    server.config.logger.warn(`mikr0: the playground is not built (${index} is missing); / shows nothing`, { timestamp: true });
+    server.config.logger.warn(`mikr0: the playground is not built (${index} is missing); ${PLAYGROUND_PATH} shows nothing`, { timestamp: true });
     return [];
   }
   const assets = sirv(playgroundDir, { dev: true });
@@ -29,7 +43,7 @@ export function playgroundMiddlewares(server: ViteDevServer, component: { name: 
     },
     async function mikr0PlaygroundMiddleware(req, res, next) {
       const url = req.url ?? '/';
-      if ((url !== '/' && !url.startsWith('/?')) || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+      if (!isPlaygroundUrl(url, atRoot) || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
       try {
         // Through transformIndexHtml like any page of the project, so every plugin injects what
         // it must (Vite's client, React's refresh preamble, ...). The playground's own built

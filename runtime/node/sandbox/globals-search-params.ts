@@ -125,8 +125,9 @@ export function contextSearchParams(utf8Decode: (bytes: Uint8Array) => string, k
     #update: ((query: string) => void) | null = null;
 
     constructor(init: unknown = undefined) {
-      // Node reads null as no init too (WebIDL would make it the string "null").
-      if (init === undefined || init === null) return;
+      // WebIDL: null is the string "null", as Node reads it from 24 on (before, it meant no init);
+      // the sandbox follows the standard whatever Node the registry runs on.
+      if (init === undefined) return;
       if ((typeof init === 'object' && init !== null) || typeof init === 'function') {
         const iterator = (init as any)[Symbol.iterator];
         if (iterator !== undefined && iterator !== null) {

@@ -64,6 +64,11 @@ async function both(sandbox: GlobalsSandbox, body: string) {
   return { inside, outside };
 }
 
+/** What `body` answers inside the sandbox alone (where the host's answer differs by Node version). */
+export async function insideOnly(body: string, sandbox = createGlobalsSandbox()): Promise<unknown> {
+  return JSON.parse(await sandbox.run(wrap(body)));
+}
+
 export async function expectSame(body: string, sandbox = createGlobalsSandbox()) {
   const { inside, outside } = await both(sandbox, body);
   expect(inside).toEqual(outside);
