@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { createRegistryContext } from './context.js';
 import { resolveOptions, type RegistryOptions } from './options.js';
-import type { Components, Tokens } from './metadata/index.js';
+import type { Components, Tokens, VersionRecord } from './metadata/index.js';
+import type { Manifest } from '../bundle/types.js';
 import { ingest } from './publish/ingest.js';
 import type { PublishResult } from '../runtime/shared/api.js';
 
@@ -43,10 +44,23 @@ export interface Registry {
   close(): Promise<void>;
   /** API tokens of this registry's database: `await registry.tokens.create(['publish'], 'ci')`. */
   tokens: Tokens;
-  /** The published versions: resolve, list, deprecate (what the HTTP API does, without HTTP). */
-  components: Components;
+  /** The published versions: resolve, list, deprecate (what the HTTP API does, without HTTP). Read-only otherwise: versions are immutable. */
+  components: PublishedComponents;
+  /**
+   * Serves `name@version` from source rather than a published bundle (`vite dev`): its manifest
+   * follows the code through `update`. Only on the memory database, where nothing outlives the
+   * process — a stored version never changes.
+   */
+  develop(record: Omit<VersionRecord, 'deprecated' | 'prefix'>): Promise<{ update(manifest: Manifest): Promise<void> }>;
   /** Publishes a bundle (a tar.gz as `mikr0 publish` packs it) as `PUT /r/publish` does: same checks, same 400/409s. */
   publish(name: string, version: string, tarball: Uint8Array): Promise<PublishResult>;
+}
+
+/** What an embedder may do with published versions: read them, deprecate them; never rewrite one. */
+export type PublishedComponents = Pick<Components, 'get' | 'resolve' | 'has' | 'versions' | 'list' | 'deprecate'>;
+
+function publishedComponents({ get, resolve, has, versions, list, deprecate }: Components): PublishedComponents {
+  return { get, resolve, has, versions, list, deprecate };
 }
 
 export function createRegistry(options: RegistryOptions = {}): Registry {
@@ -75,7 +89,15 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
   return {
     app,
     tokens: ctx.tokens,
-    components: ctx.components,
+    components: publishedComponents(ctx.components),
+    async develop(record) {
+      if (ctx.options.database.type !== 'memory') {
+        throw new Error('registry.develop() serves a version from source, so it needs database: { type: "memory" }: a stored version never changes');
+      }
+      const { name, version } = record;
+      await ctx.components.insert({ ...record, prefix: 'dev' });
+      return { update: async (manifest) => void (await ctx.components.replaceManifest(name, version, manifest)) };
+    },
     publish: (name, version, tarball) => ingest(ctx, name, version, tarball),
     async listen(port = 4910, host = '127.0.0.1') {
       // The sandbox processes start while the server binds: the first render finds them ready.

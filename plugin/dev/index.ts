@@ -103,12 +103,11 @@ export function devPlugin(state: PluginState): Plugin {
         server.config.logger.warn(`mikr0: ${entryUrl} could not be loaded yet: ${error?.message ?? error}`, { timestamp: true });
         return null;
       });
-      await registry.components.insert({
+      const development = await registry.develop({
         name: options.name,
         version: options.version,
         description: options.description,
         manifest: manifest(initial),
-        prefix: 'dev',
         publishedAt: Date.now(),
       });
       broken = initial === null;
@@ -116,7 +115,7 @@ export function devPlugin(state: PluginState): Plugin {
         // hotUpdate runs before the runner hears of the change: start from fresh modules.
         executor.reset();
         const definition = await load().catch(() => null);
-        if (definition) await registry.components.replaceManifest(options.name, options.version, manifest(definition));
+        if (definition) await development.update(manifest(definition));
         return definition !== null;
       };
 

@@ -207,7 +207,7 @@ describe('memory backend', () => {
       if (!(await registry.tokens.verify(token))) throw new Error('token not verified');
       await registry.close();
       const dev = createMemoryRegistry({ config: { logger }, httpServer: null }, {}).registry;
-      await dev.components.insert({ name: 'dev', version: '1.0.0', description: '', manifest: {}, prefix: 'dev', publishedAt: 1 });
+      await dev.develop({ name: 'dev', version: '1.0.0', description: '', manifest: {}, publishedAt: 1 });
       const resolved = (await dev.components.resolve('dev', ''))?.version;
       await dev.close();
       const loaded = Object.keys(createRequire(import.meta.url).cache).filter((id) => id.includes('better-sqlite3'));

@@ -63,6 +63,22 @@ describe('executor and clientUrl', () => {
   });
 });
 
+describe('versions are immutable to an embedder', () => {
+  test('registry.components reads and deprecates, nothing more; develop() is for the memory database only', async () => {
+    const { registry, url } = await listen({});
+    expect(Object.keys(registry.components).sort()).toEqual(['deprecate', 'get', 'has', 'list', 'resolve', 'versions']);
+    const dev = await registry.develop({ name: 'live', version: '0.1.0', description: '', manifest: { template: 'x.js', server: null, css: [], files: {}, client: [], plugins: [], dependencies: [] }, publishedAt: 1 });
+    await dev.update({ template: 'x.js', server: null, css: [], files: {}, client: [], plugins: [], dependencies: [], parameters: { n: { type: 'number' } } });
+    expect((await (await fetch(`${url}/r/components/live`)).json()).versions[0].parameters).toEqual({ n: { type: 'number' } });
+    const stored = createRegistry({ database: { type: 'sqlite', options: { file: ':memory:' } }, storage: { type: 'memory' }, logger: memoryLogger() });
+    try {
+      await expect(stored.develop({ name: 'live', version: '0.1.0', description: '', manifest: {} as never, publishedAt: 1 })).rejects.toThrow(/needs database: \{ type: "memory" \}/);
+    } finally {
+      await stored.close();
+    }
+  });
+});
+
 describe('fallback', () => {
   let remote: TestRegistry;
 
