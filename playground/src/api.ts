@@ -11,9 +11,13 @@ export type { ComponentDetail, ComponentList, ComponentSummary, FileInfo, Versio
 export type { ErrorDetail } from '../../runtime/shared/errors.js';
 export { isMikr0Error } from '../../runtime/shared/errors.js';
 
-/** `https://host/prefix` for a page at `https://host/prefix/` or `.../prefix/index.html`. */
+/**
+ * `https://host/prefix` for a page at `https://host/prefix/` or `.../prefix/index.html`; a page
+ * served elsewhere (vite dev's /__mikr0/) names its registry in `<meta name="mikr0-registry">`.
+ */
 export function registryRoot(baseURI = document.baseURI): string {
-  return new URL('.', baseURI).href.replace(/\/$/, '');
+  const announced = document.querySelector<HTMLMetaElement>('meta[name="mikr0-registry"]')?.content;
+  return new URL(announced ?? '.', baseURI).href.replace(/\/$/, '');
 }
 
 export function createApi(root: string) {

@@ -34,7 +34,12 @@ export function playgroundMiddlewares(
     return [];
   }
   const assets = sirv(playgroundDir, { dev: true });
-  const meta = `<meta name="mikr0-dev-component" content='${JSON.stringify(component).replace(/'/g, '&#39;')}'>`;
+  // The page is served at / and at /__mikr0/; the registry it talks to is at the server's base
+  // either way, which the playground would otherwise take from its own folder.
+  const meta = [
+    `<meta name="mikr0-dev-component" content='${JSON.stringify(component).replace(/'/g, '&#39;')}'>`,
+    `<meta name="mikr0-registry" content="${server.config.base.replace(/"/g, '&quot;')}">`,
+  ].join('\n');
   return [
     function mikr0PlaygroundAssetsMiddleware(req, res, next) {
       if (!req.url?.startsWith(`${ASSETS}/`)) return next();

@@ -122,6 +122,8 @@ describe('vite dev of an app with mikr0()', () => {
     const shell = await playground.text();
     expect(shell).toMatch(/<meta name="mikr0-dev-component" content='\{"name":"app-widget","version":"2.0.0"\}'>/);
     expect(shell).not.toMatch(/THE_APP_PAGE/);
+    // Served at /__mikr0/, it must talk to the registry at /r, not /__mikr0/r.
+    expect(shell).toMatch(/<meta name="mikr0-registry" content="\/">/);
 
     const client = await fetch(url + '/r/client.js');
     expect(client.status).toBe(200);
