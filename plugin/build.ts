@@ -12,8 +12,12 @@ import path from 'node:path';
 import type { EnvironmentOptions, Plugin, ResolvedConfig, Rolldown } from 'vite';
 import { writeBundlePackage } from '../bundle/index.js';
 import { packageVersion as pluginVersion } from '../runtime/node/package-root.js';
+import { STATIC_MARKER } from '../runtime/node/render.js';
 import { REGISTRY_CLIENT_URL } from './memory-registry.js';
 import type { PluginState } from './state.js';
+
+/** Export conditions of the server half: a web worker's, in production or development. */
+const SERVER_CONDITIONS = ['worker', 'module', 'development|production'];
 
 /** The environment that builds the component's client half when `client` is the app's. */
 export const COMPONENT_CLIENT_ENV = 'mikr0_client';
@@ -56,14 +60,22 @@ export function buildPlugin(state: PluginState): Plugin {
         // The component's assets resolve next to template.js, wherever a registry serves it;
         // the app's (if any) keep the URLs its own config gives them.
         experimental: {
-          renderBuiltUrl: (_file, { ssr }) => (ssr || building !== clientEnv() ? undefined : { relative: true }),
+          // Server HTML names assets too, but only a request knows the registry's origin: the
+          // server half carries a marker the render path replaces with the version's static URL.
+          renderBuiltUrl: (file, { ssr }) => (ssr ? STATIC_MARKER + file : building === clientEnv() ? { relative: true } : undefined),
         },
         environments: {
           [clientEnv()]: componentClient,
           server: {
             consumer: 'server',
-            resolve: { noExternal: true, external: dependencies },
+            // The sandbox is not Node: it offers the web's globals, as a worker does. So server
+            // renderers resolve to their worker builds (react-dom/server.browser, solid-js's
+            // server build), never to ones that need node:stream or async_hooks.
+            resolve: { noExternal: true, external: dependencies, conditions: SERVER_CONDITIONS },
+            define: { 'process.env.NODE_ENV': JSON.stringify(userConfig.mode === 'development' ? 'development' : 'production') },
             build: {
+              // Server HTML may name an asset the client half never imports: it must be published too.
+              emitAssets: true,
               outDir,
               emptyOutDir: false,
               copyPublicDir: false,

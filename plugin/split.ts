@@ -1,7 +1,7 @@
 /**
  * The server/client split of a component entry. From `export default createComponent({...})`
  * the client half drops `loader`, `actions`, `parameters`, `plugins` and `render`; the server
- * half drops `mount` and `unmount`. Then top-level code that only those used — helper
+ * half drops `mount`, `hydrate` and `unmount`. Then top-level code that only those used — helper
  * functions, constants, imports — is removed too, so a server-only npm package never reaches
  * the browser and React DOM never reaches the server bundle.
  *
@@ -14,7 +14,7 @@ export type SplitTarget = 'client' | 'server';
 
 const DROP: Record<SplitTarget, Set<string>> = {
   client: new Set(['loader', 'actions', 'parameters', 'plugins', 'render']),
-  server: new Set(['mount', 'unmount']),
+  server: new Set(['mount', 'hydrate', 'unmount']),
 };
 
 export interface SplitResult {

@@ -32,6 +32,8 @@ export interface RegistryContext {
   resolve(name: string | null, range: string): Promise<VersionRecord>;
   /** What the render path needs of a version, its URLs based where the request came in. */
   target(record: VersionRecord, req: Req): RenderTarget;
+  /** The registry's root URL as the client reached it (or `publicUrl`). */
+  origin(req: Req): string;
   close(): Promise<void>;
 }
 
@@ -121,6 +123,7 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
       parameters: record.manifest.parameters,
       src: base + record.manifest.template,
       css: record.manifest.css.map((file) => base + file),
+      staticUrl: base,
     };
   }
 
@@ -138,6 +141,7 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
     staticFiles: new LRUCache<string, Uint8Array>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (v) => v.length || 1 }),
     resolve,
     target,
+    origin: baseUrl,
     async close() {
       await sandbox?.close();
       await storage.dispose?.();

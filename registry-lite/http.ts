@@ -2,9 +2,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, createError, toEnvelope, type Mikr0Error } from '../runtime/shared/errors.js';
 import { formatBytes } from '../runtime/shared/bytes.js';
+import { failedFragment, type FragmentRequest } from '../runtime/shared/fragment.js';
 import { MAX_JSON_DEPTH, jsonDepthExceeds } from '../runtime/shared/json-limits.js';
 
-export type Req = IncomingMessage & { originalUrl?: string; route?: string };
+export type Req = IncomingMessage & {
+  originalUrl?: string;
+  route?: string;
+  /** Set when the client asked for an HTML fragment: an error then answers the failed fragment. */
+  fragment?: FragmentRequest;
+};
 export type Res = ServerResponse;
 export type Next = (error?: unknown) => void;
 
@@ -18,9 +24,31 @@ export function sendJsonText(res: Res, status: number, text: string, headers?: R
   res.end(text);
 }
 
-export function sendError(res: Res, error: Mikr0Error) {
+export function sendError(res: Res, error: Mikr0Error, req?: Req) {
   if (res.headersSent) return void res.destroy();
+  if (req?.fragment) return sendHtml(res, error.status, failedFragment(req.fragment, error), error.headers);
   sendJson(res, error.status, toEnvelope(error), error.headers);
+}
+
+export function sendHtml(res: Res, status: number, html: string, headers?: Record<string, string>) {
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html) });
+  res.end(html);
+}
+
+/** True when the client prefers HTML to JSON (`Accept: text/html`, with no higher `application/json`). */
+export function wantsHtml(req: Req): boolean {
+  const accept = req.headers.accept;
+  if (!accept || !accept.includes('text/html')) return false;
+  const quality = (type: string) => {
+    for (const part of accept.split(',')) {
+      const [media, ...params] = part.trim().split(';');
+      if (media.trim().toLowerCase() !== type) continue;
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return q ? Number(q.slice(2)) || 0 : 1;
+    }
+    return -1;
+  };
+  return quality('text/html') > quality('application/json');
 }
 
 export function methodNotAllowed(allowed: string): Mikr0Error {

@@ -3,7 +3,7 @@ import type { RegistryContext } from '../context.js';
 import { methodNotAllowed, pathSegments, readJson, sendJsonText, takeName, type Next, type Req, type Res } from '../http.js';
 
 /** `POST /r/action/:name/:version` — `{ action, input }` → `{ data }`. */
-export function actionMiddleware(ctx: Pick<RegistryContext, 'core' | 'options' | 'resolve'>) {
+export function actionMiddleware(ctx: Pick<RegistryContext, 'core' | 'options' | 'resolve' | 'target'>) {
   return async function mikr0ActionMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'action';
     if (req.method !== 'POST') return next(methodNotAllowed('POST'));
@@ -13,7 +13,7 @@ export function actionMiddleware(ctx: Pick<RegistryContext, 'core' | 'options' |
       if (!name || segments.length !== 1) throw notFound('Action URLs look like /r/action/<name>/<version>');
       const record = await ctx.resolve(name, segments[0]);
       const body = await readJson(req, ctx.options.limits.maxJsonBytes);
-      sendJsonText(res, 200, await ctx.core.action(record, body, req.headers));
+      sendJsonText(res, 200, await ctx.core.action(ctx.target(record, req), body, req.headers));
     } catch (error) {
       next(error);
     }

@@ -16,6 +16,6 @@ export function errorMiddleware(ctx: Pick<RegistryContext, 'logger'>) {
     if (!isMikr0Error(error)) {
       ctx.logger.error(`mikr0: ${req.method} ${req.originalUrl ?? req.url} failed: ${(error as Error)?.stack ?? error}`);
     }
-    sendError(res, normal);
+    sendError(res, normal, req);
   };
 }

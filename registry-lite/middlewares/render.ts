@@ -1,10 +1,14 @@
 import { notFound } from '../../runtime/shared/errors.js';
 import { parametersFromQuery } from '../../runtime/node/parameters.js';
 import type { RegistryContext } from '../context.js';
-import { methodNotAllowed, pathSegments, sendJsonText, splitUrl, takeName, type Next, type Req, type Res } from '../http.js';
+import { methodNotAllowed, pathSegments, sendHtml, sendJsonText, splitUrl, takeName, wantsHtml, type Next, type Req, type Res } from '../http.js';
 
-/** `GET /r/component/:name/:version?` — resolve the version, run the loader, send the payload. */
-export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' | 'resolve' | 'target'>) {
+/**
+ * `GET /r/component/:name/:version?` — resolve the version, run the loader, send the payload;
+ * with `Accept: text/html`, the component as an HTML fragment to compose into a page (and a
+ * failure as the failed-state fragment, with its status).
+ */
+export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' | 'resolve' | 'target' | 'origin'>) {
   return async function mikr0RenderMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'render';
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(methodNotAllowed('GET'));
@@ -13,10 +17,17 @@ export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' |
       const { pathname, query } = splitUrl(req.url!);
       const segments = pathSegments(pathname);
       const name = takeName(segments);
+      // One URL, two representations: caches must keep them apart.
+      res.setHeader('Vary', 'Accept');
+      const html = wantsHtml(req);
+      if (html && name) req.fragment = { name, version: segments[0], registry: ctx.origin(req) };
       if (segments.length > 1) throw notFound('Render URLs look like /r/component/<name>/<version>?<parameters>');
+      const raw = parametersFromQuery(query);
+      if (req.fragment) req.fragment.parameters = raw;
       const record = await ctx.resolve(name, segments[0] ?? '');
-      const payload = await ctx.core.render(ctx.target(record, req), parametersFromQuery(query), req.headers);
-      sendJsonText(res, 200, payload);
+      const target = ctx.target(record, req);
+      if (req.fragment) sendHtml(res, 200, await ctx.core.fragment(target, raw, req.headers, req.fragment));
+      else sendJsonText(res, 200, await ctx.core.render(target, raw, req.headers));
     } catch (error) {
       next(error);
     } finally {

@@ -1,18 +1,24 @@
 /**
  * `<mikro-component>`: fetches a render payload from a registry, imports the component's
- * client module and mounts it; re-renders on attribute changes (dropping stale responses),
- * unmounts on removal (not on a move), can wait until it scrolls into view, and shows a
- * failed state the page can style instead of failing silently.
+ * client module and mounts it — or hydrates the server HTML the payload (or a page server,
+ * see shared/fragment.ts) put in it; re-renders on attribute changes (dropping stale
+ * responses), unmounts on removal (not on a move), can wait until it scrolls into view, and
+ * shows a failed state the page can style instead of failing silently.
  */
 import { createError, isMikr0Error, type Mikr0Error } from '../shared/errors.js';
 import type { RenderPayload } from '../shared/api.js';
+import { PAYLOAD_TYPE } from '../shared/fragment.js';
 import { registryRoot, requestJson } from '../shared/registry-client.js';
 import { compressParameters } from './compress.js';
 
+type Meta = { baseUrl: string; name: string; version: string };
 interface ClientModule {
-  mount?: (element: HTMLElement, data: unknown, meta: { baseUrl: string; name: string; version: string }) => unknown;
+  mount?: (element: HTMLElement, data: unknown, meta: Meta) => unknown;
+  hydrate?: (element: HTMLElement, data: unknown, meta: Meta) => unknown;
   unmount?: (element: HTMLElement) => unknown;
 }
+/** A payload a page server inlined (shared/fragment.ts): `server` when the element holds its HTML. */
+type InlinedPayload = RenderPayload & { server?: boolean };
 interface Mounted {
   module: ClientModule;
   payload: RenderPayload;
@@ -31,10 +37,15 @@ function loadStylesheet(href: string): Promise<void> {
     stylesheets.set(
       href,
       new Promise((resolve) => {
-        const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
+        // A fragment's page already links it: wait for that link rather than add another.
+        const absolute = new URL(href, document.baseURI).href;
+        const present = [...document.querySelectorAll<HTMLLinkElement>('link[rel~="stylesheet"]')].find((l) => l.href === absolute);
+        if (present?.sheet) return resolve();
+        const link = present ?? Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
         // A stylesheet that fails must not keep the component from mounting.
-        link.onload = link.onerror = () => resolve();
-        document.head.append(link);
+        link.addEventListener('load', () => resolve());
+        link.addEventListener('error', () => resolve());
+        if (!present) document.head.append(link);
       }),
     );
   }
@@ -61,11 +72,20 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
     private started = false;
     private fallback: Element[] | null = null;
     private observer: IntersectionObserver | null = null;
+    /** The payload a page server inlined, used by the first render instead of a request. */
+    private inlined: InlinedPayload | null = null;
 
     connectedCallback() {
+      // Upgraded while the parser is still inside it: its children (server HTML, payload) come later.
+      if (document.readyState === 'loading' && !this.started) {
+        document.addEventListener('DOMContentLoaded', () => this.isConnected && this.connectedCallback(), { once: true });
+        return;
+      }
       if (this.fallback === null) {
         this.fallback = [...this.children].filter((child) => child.getAttribute('slot') === 'fallback');
-        for (const child of this.fallback) child.remove();
+        // A fragment the server could not render keeps showing its failed state while the browser tries again.
+        if (this.getAttribute('state') !== 'failed') for (const child of this.fallback) child.remove();
+        this.takeInlined();
       }
       // Moved in the DOM: still mounted (or still on its way), nothing to do.
       if (this.started) return;
@@ -104,6 +124,19 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
       if (previous !== value && this.started && !this.observer) this.refresh();
     }
 
+    private takeInlined() {
+      const script = [...this.children].find((child) => child.localName === 'script' && child.getAttribute('type') === PAYLOAD_TYPE);
+      if (!script) return;
+      // Out before anything hydrates: the component's HTML is all the element may hold.
+      script.remove();
+      try {
+        const payload = JSON.parse(script.textContent ?? '');
+        if (payload && typeof payload.src === 'string') this.inlined = payload;
+      } catch {
+        // Not a payload after all: render as if it were not there.
+      }
+    }
+
     /** Renders again (coalescing changes made in the same task). */
     refresh() {
       if (this.queued) return;
@@ -137,20 +170,36 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
 
     private async render() {
       const run = ++this.run;
-      this.setAttribute('state', 'loading');
+      const inlined = this.inlined;
+      this.inlined = null;
+      // Server HTML on show stays as it is (no loading state over it) until it is hydrated.
+      if (!inlined) this.setAttribute('state', 'loading');
       try {
-        const { url, baseUrl } = await this.renderUrl();
-        const started = performance.now();
-        const { body, status } = await requestJson(url);
-        if (run !== this.run) return;
-        const payload = body as RenderPayload;
-        if (!payload || typeof payload.src !== 'string') throw createError({ status, code: 'INTERNAL_ERROR', message: `${url} did not answer a render payload` });
-        this.emit('loaded', { name: payload.name, version: payload.version, data: payload.data, status, url, duration: performance.now() - started });
-        if (payload.html !== undefined) {
-          // Server HTML shows at once; the client module takes over from it.
-          await this.unmount();
-          this.removeAttribute('error');
-          this.innerHTML = payload.html;
+        let payload: RenderPayload;
+        let baseUrl: string;
+        let server: boolean;
+        if (inlined) {
+          payload = inlined;
+          baseUrl = (this.getAttribute('registry') || defaultRegistry).replace(/\/+$/, '') + '/r';
+          server = inlined.server === true;
+          this.emit('loaded', { name: payload.name, version: payload.version, data: payload.data, status: 200, inlined: true, duration: 0 });
+        } else {
+          const target = await this.renderUrl();
+          baseUrl = target.baseUrl;
+          const started = performance.now();
+          const { body, status } = await requestJson(target.url);
+          if (run !== this.run) return;
+          payload = body as RenderPayload;
+          if (!payload || typeof payload.src !== 'string') throw createError({ status, code: 'INTERNAL_ERROR', message: `${target.url} did not answer a render payload` });
+          this.emit('loaded', { name: payload.name, version: payload.version, data: payload.data, status, url: target.url, duration: performance.now() - started });
+          server = payload.html !== undefined;
+          if (server) {
+            // Server HTML shows at once; the client module hydrates it.
+            await this.unmount();
+            if (run !== this.run) return;
+            this.removeAttribute('error');
+            this.innerHTML = payload.html!;
+          }
         }
         const [module] = await Promise.all([
           hotModules.get(urlPath(payload.src)) ?? (import(/* @vite-ignore */ payload.src) as Promise<ClientModule>),
@@ -159,21 +208,24 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
         if (run !== this.run) return;
         await this.unmount();
         if (run !== this.run) return;
-        await this.mountWith((module as { default?: ClientModule }).default ?? module, payload, baseUrl);
+        await this.mountWith((module as { default?: ClientModule }).default ?? module, payload, baseUrl, server);
       } catch (error) {
         if (run === this.run) await this.fail(error);
       }
     }
 
-    private async mountWith(module: ClientModule, payload: RenderPayload, baseUrl: string) {
-      if (typeof module.mount !== 'function') throw createError({ status: 0, code: 'BAD_REQUEST', message: `${payload.src} has no mount() to call` });
+    /** Hydrates the server HTML the element holds (`server`) when the module can; mounts otherwise. */
+    private async mountWith(module: ClientModule, payload: RenderPayload, baseUrl: string, server = false) {
+      const hydrate = server && typeof module.hydrate === 'function';
+      if (!hydrate && typeof module.mount !== 'function') throw createError({ status: 0, code: 'BAD_REQUEST', message: `${payload.src} has no mount() to call` });
       this.mounted = { module, payload, baseUrl };
       // After a failure, the failed-state content makes way for the component.
       if (this.hasAttribute('error')) this.replaceChildren();
       this.removeAttribute('error');
-      await module.mount(this, payload.data, { baseUrl, name: payload.name, version: payload.version });
+      const meta = { baseUrl, name: payload.name, version: payload.version };
+      await (hydrate ? module.hydrate!(this, payload.data, meta) : module.mount!(this, payload.data, meta));
       this.setAttribute('state', 'mounted');
-      this.emit('mounted', { name: payload.name, version: payload.version });
+      this.emit('mounted', { name: payload.name, version: payload.version, hydrated: hydrate });
     }
 
     private async unmount() {

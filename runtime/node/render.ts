@@ -6,7 +6,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ParametersSchema, RequestHeaders } from '../shared/component.js';
 import { badRequest, createError } from '../shared/errors.js';
+import { renderedFragment, type FragmentRequest } from '../shared/fragment.js';
 import { parseParameters, type RawParameters } from './parameters.js';
+
+/**
+ * The URL prefix the server half gives its assets (`import logo from './logo.svg'`): only a
+ * request knows the registry's origin, so the render path puts the version's static URL in
+ * its place, in the HTML and the data.
+ */
+export const STATIC_MARKER = '/__mikr0_static__/';
 
 export interface ExecuteJob {
   name: string;
@@ -38,13 +46,17 @@ export interface RenderTarget {
   src: string;
   /** URLs of stylesheets the client should load with it. */
   css?: string[];
+  /** Where the version's static files are (ends with `/`): replaces `STATIC_MARKER`. */
+  staticUrl?: string;
 }
 
 export interface RenderCore {
   /** Renders one component; resolves to the payload as JSON text. */
   render(target: RenderTarget, raw: RawParameters, headers: IncomingHttpHeaders): Promise<string>;
+  /** Renders one component as an HTML fragment for server-side composition (see fragment.ts). */
+  fragment(target: RenderTarget, raw: RawParameters, headers: IncomingHttpHeaders, request: FragmentRequest): Promise<string>;
   /** Runs one action; `body` is the parsed request body `{ action, input }`. Resolves to `{ data }` JSON text. */
-  action(target: Pick<RenderTarget, 'name' | 'version'>, body: unknown, headers: IncomingHttpHeaders): Promise<string>;
+  action(target: Pick<RenderTarget, 'name' | 'version' | 'staticUrl'>, body: unknown, headers: IncomingHttpHeaders): Promise<string>;
 }
 
 /** Request headers as loaders see them: lower-case names, repeated headers joined. */
@@ -58,23 +70,34 @@ export function loaderHeaders(headers: IncomingHttpHeaders): RequestHeaders {
 }
 
 export function createRenderCore(executor: Executor): RenderCore {
+  async function execute(target: RenderTarget, raw: RawParameters, headers: IncomingHttpHeaders) {
+    const parameters = parseParameters(target.parameters, raw);
+    const result = await executor.run({
+      name: target.name,
+      version: target.version,
+      kind: 'loader',
+      parameters,
+      headers: loaderHeaders(headers),
+    });
+    checkData(result.data, `Loader of ${target.name}@${target.version}`);
+    // String(): JSON.stringify of anything else may answer undefined, which would be spliced in.
+    const html = result.html === undefined ? undefined : String(result.html);
+    return { data: withStaticUrl(result.data, target), html: html === undefined ? undefined : withStaticUrl(html, target) };
+  }
+
   return {
     async render(target, raw, headers) {
-      const parameters = parseParameters(target.parameters, raw);
-      const { data, html } = await executor.run({
-        name: target.name,
-        version: target.version,
-        kind: 'loader',
-        parameters,
-        headers: loaderHeaders(headers),
-      });
-      checkData(data, `Loader of ${target.name}@${target.version}`);
+      const { data, html } = await execute(target, raw, headers);
       // The data is already JSON text: splice it in rather than parse and stringify again.
       let payload = `{"name":${JSON.stringify(target.name)},"version":${JSON.stringify(target.version)},"src":${JSON.stringify(target.src)},"data":${data}`;
-      // String(): JSON.stringify of anything else may answer undefined, which would be spliced in too.
-      if (html !== undefined) payload += `,"html":${JSON.stringify(String(html))}`;
+      if (html !== undefined) payload += `,"html":${JSON.stringify(html)}`;
       if (target.css?.length) payload += `,"css":${JSON.stringify(target.css)}`;
       return payload + '}';
+    },
+
+    async fragment(target, raw, headers, request) {
+      const { data, html } = await execute(target, raw, headers);
+      return renderedFragment(request, { name: target.name, version: target.version, src: target.src, css: target.css, data, html });
     },
 
     async action(target, body, headers) {
@@ -96,9 +119,14 @@ export function createRenderCore(executor: Executor): RenderCore {
         headers: loaderHeaders(headers),
       });
       checkData(data, `Action "${action}" of ${target.name}@${target.version}`);
-      return `{"data":${data}}`;
+      return `{"data":${withStaticUrl(data, target)}}`;
     },
   };
+}
+
+/** The marker is plain ASCII with nothing JSON or HTML escapes: a text replace is exact in both. */
+function withStaticUrl(text: string, target: Pick<RenderTarget, 'staticUrl'>): string {
+  return target.staticUrl !== undefined && text.includes(STATIC_MARKER) ? text.replaceAll(STATIC_MARKER, target.staticUrl) : text;
 }
 
 /**

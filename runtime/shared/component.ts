@@ -86,9 +86,22 @@ export interface ComponentDefinition<
   plugins?: P;
   loader?: (context: LoaderContext<InferParameters<S>, P>) => Data | Promise<Data>;
   actions?: A;
-  /** Optional server-side HTML for the first paint; the client mounts over it. */
+  /**
+   * Server HTML for the first paint, made from the loader's data on the registry (in its
+   * sandbox, with the framework's own server renderer: `renderToString` and the like). The
+   * browser shows it before any script runs, then calls `hydrate` on it (or, without
+   * `hydrate`, `mount`, which replaces it). Server half only: it never reaches the browser.
+   */
   render?: (data: Awaited<Data>) => string | Promise<string>;
+  /** Renders into `element` in the browser (emptied first, or holding what `mount` left). */
   mount?: (element: HostElement, data: Awaited<Data>, meta: MountMeta) => void | Promise<void>;
+  /**
+   * Takes over the HTML `render` made, which `element` holds exactly, reusing its DOM nodes
+   * (`hydrateRoot`, `createSSRApp(...).mount`, Svelte's `hydrate`...). Called instead of
+   * `mount` when the element holds server HTML; `mount` still renders every other time (an
+   * HMR swap, a client-side render without `render`).
+   */
+  hydrate?: (element: HostElement, data: Awaited<Data>, meta: MountMeta) => void | Promise<void>;
   unmount?: (element: HostElement) => void | Promise<void>;
 }
 

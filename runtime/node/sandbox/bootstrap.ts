@@ -273,7 +273,9 @@ export function sandboxBootstrap(host: (op: string, ...args: unknown[]) => any, 
               apply(then, resolve(definition.render(parse(json))), [
                 (html: unknown) => {
                   if (typeof html !== 'string') finish(id, new OriginalError(`render() must return a string of HTML, got ${html === null ? 'null' : typeof html}`));
-                  else finish(id, null, json, html);
+                  else if (html.length > maxResultBytes) {
+                    finish(id, new OriginalError(`render() returned ${Math.round(html.length / 1024)} kB of HTML, more than the ${Math.round(maxResultBytes / 1024)} kB a result may be`));
+                  } else finish(id, null, json, html);
                 },
                 (error: unknown) => finish(id, error),
               ]);
