@@ -26,6 +26,8 @@ export interface UrlParts {
 interface Platform {
   fetch(url: string, init?: FetchInit): Promise<FetchResponse>;
   setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  AbortController: new () => { signal: { aborted: boolean }; abort(): void };
   URL: new (url: string, base?: string) => UrlParts & { href: string };
 }
 

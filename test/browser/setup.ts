@@ -12,6 +12,7 @@ export const BUILDS = [
   { fixture: 'greeter', version: '1.0.0' },
   { fixture: 'greeter', version: '2.0.0' },
   { fixture: 'badge', version: '1.0.0' },
+  { fixture: 'ssr-card', version: '1.0.0' },
 ] as const;
 
 declare module 'vitest' {
