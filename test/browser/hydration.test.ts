@@ -74,6 +74,9 @@ describe('a fragment composed on the server', () => {
     expect(await page.textContent('mikro-component .greeting')).toBe('Hello, Ann!');
     expect(await page.isVisible('mikro-component .greeting')).toBe(true);
     expect(await page.$eval('mikro-component .greeting', (el) => getComputedStyle(el).color)).toBe('rgb(0, 0, 200)');
+    // An asset the server HTML names is at the version's static URL (the client names the same).
+    expect(await page.getAttribute('mikro-component .photo', 'src')).toMatch(new RegExp(`^${registry.url}/r/static/ssr-card/1\\.0\\.0/assets/photo-[\\w-]+\\.svg$`));
+    await page.waitForFunction(() => (document.querySelector('mikro-component .photo') as HTMLImageElement).naturalWidth === 80);
     expect(renderRequests).toEqual([]);
   });
 

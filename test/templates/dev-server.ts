@@ -77,7 +77,7 @@ async function save(file: string, text: string): Promise<number> {
   return Date.now();
 }
 
-/** In Chromium: `/` mounts the component with no console error; edits apply without a reload. */
+/** In Chromium: `/` hydrates the component's server HTML with no console error; edits apply without a reload. */
 export async function checkDev(browser: Browser, url: string, dir: string): Promise<{ mount: number; loaderEdit: number; clientEdit: number }> {
   const context = await browser.newContext();
   const file = await loaderFile(dir);
@@ -88,13 +88,21 @@ export async function checkDev(browser: Browser, url: string, dir: string): Prom
   try {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
+    page.on('console', (message) => void ((message.type() === 'error' || /hydrat/i.test(message.text())) && errors.push(message.text())));
+    // Every mount the runtime reports: in dev too, the server's HTML is hydrated.
+    await page.addInitScript(() => {
+      (window as any).mounts = [];
+      document.addEventListener('mikr0:mounted', (event) => (window as any).mounts.push((event as CustomEvent).detail.hydrated));
+    });
+    const mounts = () => page.evaluate(() => (window as any).mounts as boolean[]);
     const greeting = () => page.textContent('mikro-component [data-testid=greeting]');
     let started = Date.now();
     await page.goto(`${url}/`);
     await page.waitForSelector('mikro-component[state=mounted] [data-testid=greeting]', { timeout: 20_000 });
     const mount = Date.now() - started;
     expect(await greeting()).toMatch(/World/);
+    expect((await mounts()).length).toBeGreaterThan(0);
+    expect(await mounts()).not.toContain(false);
     // Not published: no sizes of a bundle that does not exist, no publish date.
     await page.waitForSelector('[data-live]');
     expect(await page.textContent('.component-header')).not.toMatch(/0 B gz|published [A-Z0-9]/);
@@ -108,6 +116,9 @@ export async function checkDev(browser: Browser, url: string, dir: string): Prom
     started = await save(file, original.replace('greeting: `', "greeting: 'Edited: ' + `"));
     await page.waitForFunction(() => /^Edited: /.test(document.querySelector('mikro-component [data-testid=greeting]')?.textContent ?? ''), null, { timeout: 20_000 });
     const loaderEdit = Date.now() - started;
+    // Rendered again on the server, and hydrated again.
+    await page.waitForFunction(() => (window as any).mounts.length >= 2);
+    expect((await mounts()).at(-1)).toBe(true);
 
     // A client edit: the new markup shows, same page.
     started = await save(client, clientOriginal.replaceAll('♥ Like', '♥ Love'));

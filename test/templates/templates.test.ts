@@ -2,7 +2,8 @@
  * The six starters, as a new user gets them: `mikr0 init --template <fw>`, `npm install` (the
  * plugin from `npm pack` of this checkout, the framework from the registry), `vite build`,
  * publish to a registry-lite, then in Chromium: parameter and header rendered, the click runs
- * the action, unmount leaves the host element empty, and the host page's styles are untouched.
+ * the action, unmount leaves the host element empty, and the host page's styles are untouched;
+ * the server-rendered fragment shows without JavaScript and hydrates (composed.ts).
  * One npm cache for all; install scripts skipped (building a component needs no SQLite). The
  * packed package and the built CLI, on purpose: what a new user installs and runs.
  */
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { cli, publishDir, root, startRegistry, tempDir, type TestRegistry } from '../helpers.js';
 import { launchBrowser } from '../browser/browser.js';
 import { startPageServer } from '../browser/page-server.js';
+import { checkComposed } from './composed.js';
 import { checkDev, startVite } from './dev-server.js';
 
 const run = promisify(execFile);
@@ -79,7 +81,7 @@ async function setUp(framework: string) {
 
 describe.sequential('starter templates', () => {
   for (const framework of FRAMEWORKS) {
-    test(`${framework}: init, install, build, publish, then it renders, runs its action, unmounts clean, leaks no CSS; live in npm run dev`, { timeout: 300_000 }, async () => {
+    test(`${framework}: init, install, build, publish, then it renders, runs its action, unmounts clean, leaks no CSS; composed on the server it shows without JavaScript and hydrates; live in npm run dev`, { timeout: 300_000 }, async () => {
       const { name, dir } = await setUp(framework);
       const context = await browser.newContext({ extraHTTPHeaders: { 'Accept-Language': 'fr-FR,fr;q=0.9' } });
       try {
@@ -116,6 +118,7 @@ describe.sequential('starter templates', () => {
       } finally {
         await context.close();
       }
+      await checkComposed(browser, pages, registry.url, name);
       // npm run dev: the playground on the component, live (every plugin injects into its page).
       const dev = await startVite(dir, { ...env(), NODE_ENV: 'development' });
       try {
