@@ -121,6 +121,8 @@ function removeUnused(code: string): string {
   return code;
 }
 
+const PURE_CONSTRUCTORS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
+
 function isPure(node: Node | null): boolean {
   if (!node) return true;
   switch (node.type) {
@@ -136,6 +138,9 @@ function isPure(node: Node | null): boolean {
       return (node.elements as (Node | null)[]).every((e) => e === null || isPure(e));
     case 'ClassExpression':
       return true;
+    // `const roots = new WeakMap()`: the built-in collections construct nothing else.
+    case 'NewExpression':
+      return node.callee.type === 'Identifier' && PURE_CONSTRUCTORS.has(node.callee.name) && (node.arguments as Node[]).every(isPure);
     default:
       return false;
   }

@@ -38,6 +38,23 @@ const component = createComponent({
     // @ts-expect-error: the loader returned no such field
     void data.nope;
   },
+  render(data) {
+    expectTypeOf(data.greeting).toEqualTypeOf<string>();
+    return `<p>${data.greeting}</p>`;
+  },
+  hydrate(element, data, meta) {
+    expectTypeOf(element).toEqualTypeOf<HTMLElement>();
+    expectTypeOf(data.user.id).toEqualTypeOf<number>();
+    expectTypeOf(meta.version).toEqualTypeOf<string>();
+    // @ts-expect-error: the loader returned no such field
+    void data.nope;
+  },
+});
+
+test('render must return HTML text', () => {
+  // @ts-expect-error: render returns a string (or a promise of one), not a node
+  createComponent({ loader: () => ({ a: 1 }), render: (data) => ({ html: data.a }) });
+  createComponent({ loader: () => ({ a: 1 }), render: async (data) => `<b>${data.a}</b>` });
 });
 
 test('component types infer end to end', () => {

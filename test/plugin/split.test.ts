@@ -43,6 +43,29 @@ describe('splitComponent', () => {
     expect(result.plugins).toEqual(['getUser', 'track']);
   });
 
+  test('a server renderer stays on the server, a hydrating client in the browser', () => {
+    const code = `import { createComponent } from 'vite-plugin-mikr0/runtime';
+import { renderToString } from 'react-dom/server';
+import { createRoot, hydrateRoot } from 'react-dom/client';
+import { Card } from './Card';
+const roots = new WeakMap();
+const wrap = (html) => '<div>' + html + '</div>';
+export default createComponent({
+  loader: () => ({ n: 1 }),
+  render: (data) => wrap(renderToString(jsx(Card, data))),
+  hydrate(element, data) { roots.set(element, hydrateRoot(element.firstElementChild, jsx(Card, data))); },
+  mount(element, data) { roots.set(element, createRoot(element)); },
+  unmount(element) { roots.get(element)?.unmount(); },
+});
+`;
+    const server = splitComponent(code, 'src/index.tsx', 'server').code;
+    for (const gone of ['react-dom/client', 'hydrateRoot', 'createRoot', 'WeakMap', 'hydrate(']) expect(server, gone).not.toContain(gone);
+    for (const kept of ["from 'react-dom/server'", 'wrap', "from './Card'", 'render:']) expect(server, kept).toContain(kept);
+    const client = splitComponent(code, 'src/index.tsx', 'client').code;
+    for (const gone of ['react-dom/server', 'renderToString', 'const wrap', 'render:', 'loader']) expect(client, gone).not.toContain(gone);
+    for (const kept of ['hydrateRoot', 'createRoot', "from './Card'", 'hydrate(element, data)', 'mount(element, data)']) expect(client, kept).toContain(kept);
+  });
+
   test('the const-then-export form, shorthand and method properties', () => {
     const code = `import x from 'server-only';
 function loader() { return x; }
