@@ -74,6 +74,15 @@ async function setUp(framework: string) {
   const built = JSON.parse(await fs.readFile(path.join(dir, 'dist', 'package.json'), 'utf8'));
   timings[framework] = { build: Date.now() - started, ...built.mikr0.sizes['template.js'] };
   expect(built.mikr0.parameters).toMatchObject({ name: { type: 'string', mandatory: true } });
+  if (framework === 'react') {
+    // The split: the server renderer stays on the server, the hydrating client in the browser.
+    const server = await fs.readFile(path.join(dir, 'dist', 'server.cjs'), 'utf8');
+    const template = await fs.readFile(path.join(dir, 'dist', 'template.js'), 'utf8');
+    expect(server).toContain('renderToString');
+    expect(server).not.toMatch(/hydrateRoot|createRoot/);
+    expect(template).toContain('hydrateRoot');
+    expect(template).not.toMatch(/renderToString|renderToReadableStream/);
+  }
   const response = await publishDir(registry, path.join(dir, 'dist'));
   expect(response.status, await response.text()).toBe(201);
   return { name, dir };
