@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeDatabase, openMetadata, resolveDatabase, SCOPES, type Metadata, type Scope } from '../../registry-lite/index.js';
+import { describeDatabase, openMetadata, resolveDatabase, SCOPES, type DatabaseOption, type DatabaseSpec, type Metadata, type Scope } from '../../registry-lite/index.js';
 import { loadConfig } from '../config.js';
 import { cliError, color, note, print, table } from '../output.js';
 
@@ -74,7 +74,7 @@ async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: 
   }
   let metadata: Metadata;
   try {
-    metadata = openMetadata({ dataDir: where.dataDir, database: spec.type === 'backend' ? spec.backend : spec.file });
+    metadata = openMetadata({ dataDir: where.dataDir, database: databaseOption(spec) });
   } catch (error) {
     throw cliError(`cannot open ${describeDatabase(spec)}: ${(error as Error).message}`, check);
   }
@@ -128,4 +128,12 @@ async function revoke(tokens: Tokens, id: string) {
     throw cliError(`no active token "${id}"`, 'it may be revoked already; see the ids with: mikr0 token list');
   }
   print(`revoked token ${id}`);
+}
+
+/** The resolved database as an option again: the same database the registry opens, never a stand-in file. */
+function databaseOption(spec: DatabaseSpec): DatabaseOption {
+  if (spec.type === 'backend') return spec.backend;
+  if (spec.type === 'postgres') return { type: 'postgres', options: { connectionString: spec.connectionString, poolSize: spec.poolSize } };
+  if (spec.type === 'memory') return { type: 'memory' };
+  return spec.file;
 }

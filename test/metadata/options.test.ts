@@ -38,8 +38,9 @@ describe('database option', () => {
     [42, /database must be a SQLite file path.*\{ type: "memory" \}.*; got number/],
     [null, /got null/],
     [['a.db'], /got an array/],
-    [{ type: 'postgres' }, /database\.type must be "sqlite" or "memory", got "postgres"/],
-    [{ file: 'a.db' }, /database\.type must be "sqlite" or "memory", got undefined/],
+    [{ type: 'postgres' }, /database\.options\.connectionString must be a URL such as "postgres:\/\/user:password@localhost:5432\/mikr0", got undefined/],
+    [{ type: 'pg' }, /database\.type must be "sqlite", "memory" or "postgres", got "pg"/],
+    [{ file: 'a.db' }, /database\.type must be "sqlite", "memory" or "postgres", got undefined/],
     [{ type: 'sqlite', options: 'a.db' }, /database\.options must be an object, e\.g\. \{ type: "sqlite", options: \{ file: "registry\.db" \} \}/],
     [{ type: 'sqlite', options: { file: 5 } }, /database\.options\.file must be a file path such as "\.mikr0\/registry\.db"/],
   ])('%j is a TypeError naming the fix', (option, message) => {
