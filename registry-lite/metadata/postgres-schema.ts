@@ -14,8 +14,9 @@
  * instance can skip its own changes; a manual edit has no origin and reaches everyone.
  */
 import type pg from 'pg';
+import { importOptional, missingPackage } from '../optional-package.js';
 
-export const PG_MISSING = 'database type "postgres" needs pg: npm install pg';
+export const PG_MISSING = missingPackage('database type "postgres"', 'pg');
 /** The option every connection message names. */
 export const OPTION = 'database.options.connectionString';
 /** The channel of change notifications. */
@@ -130,16 +131,8 @@ export function postgresTarget(connectionString: string): { host: string; port: 
 
 /** pg, imported on first use: only a registry on PostgreSQL needs it. */
 export async function loadPg(): Promise<typeof pg> {
-  try {
-    const module = await import('pg');
-    return (module.default ?? module) as typeof pg;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException)?.code;
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /\bpg\b/.test(String((error as Error).message))) {
-      throw Object.assign(new Error(PG_MISSING, { cause: error }), { code: 'MIKR0_PG_MISSING' });
-    }
-    throw error;
-  }
+  const module = await importOptional('pg', 'database type "postgres"', () => import('pg'));
+  return (module.default ?? module) as typeof pg;
 }
 
 /** A connection failure as one line naming what is wrong and the option to fix; any other error as it is. */

@@ -64,7 +64,7 @@ describe('storage option', () => {
 
   test.each<[unknown, RegExp]>([
     ['./storage', /storage must be \{ type: "filesystem", options: \{ folder: "\.\/storage" \} \}.*; got string/],
-    [{ type: 's4' }, /storage\.type must be "filesystem" or "memory", got "s4"/],
+    [{ type: 's4' }, /storage\.type must be "filesystem", "memory", "s3" or "azure", got "s4"/],
     [{ type: 'filesystem', options: [] }, /storage\.options must be an object/],
     [{ type: 'filesystem', options: { folder: '' } }, /storage\.options\.folder must be a folder path such as "\.\/storage"/],
   ])('%j is a TypeError naming the fix', (option, message) => {
