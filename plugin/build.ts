@@ -22,10 +22,15 @@ const SERVER_CONDITIONS = ['worker', 'module', 'development|production'];
 /** The environment that builds the component's client half when `client` is the app's. */
 export const COMPONENT_CLIENT_ENV = 'mikr0_client';
 
+/**
+ * The environment being built: Vite builds them one at a time. Module state on purpose: with a
+ * config file, Vite resolves the config again per environment and so calls `mikr0()` again,
+ * and the `renderBuiltUrl` it uses may belong to another instance than the `buildStart` it calls.
+ */
+let building: string | null = null;
+
 export function buildPlugin(state: PluginState): Plugin {
   let config: ResolvedConfig;
-  /** The environment being built: Vite builds them one at a time. */
-  let building: string | null = null;
   const clientEnv = () => (state.options!.page ? COMPONENT_CLIENT_ENV : 'client');
   return {
     name: 'mikr0:build',
@@ -108,6 +113,9 @@ export function buildPlugin(state: PluginState): Plugin {
     generateBundle(_output, bundle) {
       const name = this.environment.name;
       if (name !== 'server' && name !== clientEnv()) return;
+      // The server half emits its assets (server HTML may name one the client never imports),
+      // but the component's CSS is the client half's: a second copy would only be published.
+      if (name === 'server') for (const file of Object.keys(bundle)) if (file.endsWith('.css')) delete bundle[file];
       const entry = Object.values(bundle).find((file): file is Rolldown.OutputChunk => file.type === 'chunk' && file.isEntry);
       if (!entry) return;
       if (name === 'server') {

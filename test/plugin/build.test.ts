@@ -2,8 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import react from '@vitejs/plugin-react';
+import { createBuilder } from 'vite';
 import { buildProject, readFixture, readOutput, writeProject } from './project.js';
-import { publishDir, startRegistry, type TestRegistry } from '../helpers.js';
+import { publishDir, root, startRegistry, type TestRegistry } from '../helpers.js';
 
 const build = buildProject;
 
@@ -124,6 +125,29 @@ describe('vite build with mikr0()', () => {
     expect(/createRoot|react-dom|Card/.test(server), 'React DOM is not in server.cjs').toBe(false);
     expect(template.includes('LOADER_ONLY_MARKER'), 'the loader is not in template.js').toBe(false);
     expect(server.includes('LOADER_ONLY_MARKER'), 'the loader is in server.cjs').toBe(true);
+  });
+
+  test('with a vite.config file: assets relative to template.js, named for the registry in server HTML, CSS once', async () => {
+    // A config file is resolved again per environment, so mikr0() runs more than once.
+    const files = await readFixture(path.join(root, 'test', 'browser', 'fixtures', 'ssr-card'));
+    const dir = await writeProject({ ...files, 'vite.config.mjs': `import mikr0 from 'vite-plugin-mikr0';\nexport default { plugins: [mikr0()] };\n` });
+    dirs.push(dir);
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await (await createBuilder({ root: dir, logLevel: 'silent' })).buildApp();
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+    const pkg = JSON.parse(await readOutput(dir, 'package.json'));
+    const photo = pkg.mikr0.files.assets.find((f: string) => f.endsWith('.svg'));
+    expect(photo).toMatch(/^assets\/photo-[\w-]+\.svg$/);
+    const template = await readOutput(dir, 'template.js');
+    expect(template).toMatch(new RegExp(`new URL\\(["'\`]${photo.replace(/[.]/g, '\\.')}["'\`],\\s*import\\.meta\\.url\\)`));
+    expect(await readOutput(dir, 'server.cjs')).toContain(`"/__mikr0_static__/${photo}"`);
+    // The stylesheet is the client half's; the server half emits no second copy.
+    const css = (await fs.readdir(path.join(dir, 'dist', 'assets'))).filter((f) => f.endsWith('.css'));
+    expect(css).toEqual([pkg.mikr0.files.css[0].replace('assets/', '')]);
   });
 
   test('an entry mikr0 cannot split is a build error naming the file and the fix', async () => {
