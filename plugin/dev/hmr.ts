@@ -1,7 +1,8 @@
 /**
  * HMR of the component in `vite dev`. The client entry accepts its own updates and hands the
  * new module to the browser runtime (remount with the same data). A server-code update
- * clears the error overlay and makes the runtime render again (new loader data).
+ * clears the error overlay and makes the runtime render again (new loader data and server
+ * HTML, hydrated), after any client update Vite is applying at the time.
  *
  * The server-update listener lives in a module of its own that never changes: a module's
  * listeners go when it is updated, and an update that fails (a syntax error) disposes the old
@@ -27,9 +28,28 @@ export function devEventsModule(entryUrl: string): string {
   return `
 if (import.meta.hot) {
   const url = new URL(${JSON.stringify(entryUrl)}, location.href).href;
+  // A server update waits for a client update Vite is applying (a file both halves import
+  // changed): the new server HTML is hydrated by the new client code, never the old.
+  let updating = 0;
+  let waiting = false;
+  let timer;
+  const render = () => {
+    waiting = false;
+    clearTimeout(timer);
+    dispatchEvent(new CustomEvent('mikr0:server-update', { detail: { url } }));
+  };
+  import.meta.hot.on('vite:beforeUpdate', () => updating++);
+  import.meta.hot.on('vite:afterUpdate', () => {
+    updating = Math.max(0, updating - 1);
+    if (!updating && waiting) render();
+  });
   import.meta.hot.on('mikr0:server-update', () => {
     document.querySelectorAll('vite-error-overlay').forEach((overlay) => overlay.close());
-    dispatchEvent(new CustomEvent('mikr0:server-update', { detail: { url } }));
+    if (!updating) return render();
+    waiting = true;
+    // An update that fails never reports its end: render anyway after a while.
+    clearTimeout(timer);
+    timer = setTimeout(() => ((updating = 0), render()), 3000);
   });
 }
 `;

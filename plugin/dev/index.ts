@@ -99,18 +99,13 @@ export function devPlugin(state: PluginState): Plugin {
         plugins: [],
         dependencies: [],
       });
-      const initial = await load().catch((error) => {
-        server.config.logger.warn(`mikr0: ${entryUrl} could not be loaded yet: ${error?.message ?? error}`, { timestamp: true });
-        return null;
-      });
       const development = await registry.develop({
         name: options.name,
         version: options.version,
         description: options.description,
-        manifest: manifest(initial),
+        manifest: manifest(null),
         publishedAt: Date.now(),
       });
-      broken = initial === null;
       refresh = async () => {
         // hotUpdate runs before the runner hears of the change: start from fresh modules.
         executor.reset();
@@ -118,8 +113,24 @@ export function devPlugin(state: PluginState): Plugin {
         if (definition) await development.update(manifest(definition));
         return definition !== null;
       };
+      // The first load waits until Vite has set the server up (plugins' buildStart, the ssr
+      // dependency optimizer): the server half imports what render() needs, CSS modules and
+      // framework packages included, and loaded earlier it would get half-made modules. It
+      // starts once the server listens; the registry's requests wait for it.
+      let first: Promise<void> | undefined;
+      const loadFirst = () =>
+        (first ??= reloads.then(refresh!).then((loaded) => {
+          broken = !loaded;
+          if (!loaded) vite.warn(`mikr0: ${entryUrl} could not be loaded yet (see the error above); fix it and save`, { timestamp: true });
+        }));
+      server.httpServer?.once('listening', () => void loadFirst());
+      const waitForFirstLoad = (req: { url?: string }, _res: unknown, next: (error?: unknown) => void) => {
+        if (!req.url?.startsWith('/r/')) return next();
+        loadFirst().then(() => next(), next);
+      };
 
       // Added here, before Vite's own middlewares: /r (client.js included) never reaches Vite's transform.
+      server.middlewares.use(waitForFirstLoad);
       server.middlewares.use(middleware);
       for (const fn of playgroundMiddlewares(server, { name: options.name, version: options.version }, !options.page)) server.middlewares.use(fn);
 
@@ -158,12 +169,20 @@ export function devPlugin(state: PluginState): Plugin {
 
     // Server code changed: reload it, then tell the page to render again (new loader data).
     // If it fails to load, the overlay shows why and the page keeps what it has.
-    async hotUpdate({ modules, server }) {
+    // Not awaited: Vite sends the page its own update of client modules once every hook has
+    // returned, and the page must have it before it hydrates the new server HTML (hmr.ts holds
+    // the server update until it is applied), or a file both halves import would be hydrated
+    // by its old client code.
+    hotUpdate({ modules, server }) {
       if (this.environment.name !== 'ssr' || !refresh || (!modules.length && !broken)) return;
       const reload = reloads.then(refresh);
-      reloads = reload.catch(() => {});
-      broken = !(await reload);
-      if (!broken) server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
+      reloads = reload.then(
+        (loaded) => {
+          broken = !loaded;
+          if (loaded) server.environments.client.hot.send({ type: 'custom', event: 'mikr0:server-update' });
+        },
+        () => {},
+      );
     },
   };
 }

@@ -3,8 +3,9 @@ import solid from 'vite-plugin-solid';
 import mikr0 from 'vite-plugin-mikr0';
 
 export default defineConfig({
-  // solid(): compiles JSX to fine-grained DOM updates, with HMR; mikr0(): splits src/index.tsx
-  // into the browser half (template.js) and the server half (server.cjs) and serves a registry
+  // solid({ ssr: true }): compiles JSX for each half — to HTML strings in the server half
+  // (server.cjs), to hydratable fine-grained DOM updates with HMR in the browser half
+  // (template.js); mikr0(): splits src/index.tsx into those halves and serves a registry
   // under /r in dev.
-  plugins: [solid(), mikr0()],
+  plugins: [solid({ ssr: true }), mikr0()],
 });

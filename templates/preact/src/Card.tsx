@@ -43,10 +43,11 @@ export function Card({ greeting, lang, count, tone }: CardProps) {
       </p>
       <footer class={styles.footer}>
         <button type="button" class={styles.like} onClick={like} disabled={busy} data-testid="like">
-          ♥ Like ({likes})
+          {/* One string, so one text node: the server HTML holds one, and hydration keeps it as it is. */}
+          {`♥ Like (${likes})`}
         </button>
         <output class={styles.result} data-testid="result">
-          {result ?? ''}
+          {result}
         </output>
       </footer>
       {error && <p class={styles.error}>{error}</p>}

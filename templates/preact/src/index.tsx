@@ -1,5 +1,14 @@
+/**
+ * The component entry. mikr0() splits this file in two:
+ * - the server half (server.cjs): `parameters`, `loader`, `actions` and `render`, run by the
+ *   registry, which sends the HTML `render` makes with the loader's data;
+ * - the browser half (template.js): `hydrate`, `mount` and `unmount`, and only what they import.
+ * So preact-render-to-string never reaches the browser, and loader-only code stays on the
+ * server. `Card` is in both: it renders the same markup on each side.
+ */
 import { createComponent } from 'vite-plugin-mikr0/runtime';
-import { render } from 'preact';
+import { hydrate as hydrateInto, render as renderInto } from 'preact';
+import { renderToString } from 'preact-render-to-string';
 import { Card } from './Card';
 
 const greetings = { en: 'Hello', fr: 'Bonjour', de: 'Hallo' } as const;
@@ -40,14 +49,24 @@ const component = createComponent({
     like: (input: { count: number }) => ({ likes: (Number.isFinite(input?.count) ? input.count : 0) + 1 }),
   },
 
-  // Runs in the browser with the loader's data.
+  // Runs on the registry after the loader: the HTML the page shows before any script runs.
+  render(data) {
+    return renderToString(<Card {...data} />);
+  },
+
+  // In the browser, on the server HTML: Preact adopts its nodes and adds the listeners.
+  hydrate(element, data) {
+    hydrateInto(<Card {...data} />, element);
+  },
+
+  // In the browser on an empty element (a client-side render, a hot update in dev).
   mount(element, data) {
-    render(<Card {...data} />, element);
+    renderInto(<Card {...data} />, element);
   },
 
   // Unmounts the Preact tree (effects cleaned up, listeners gone) and leaves the element empty.
   unmount(element) {
-    render(null, element);
+    renderInto(null, element);
   },
 });
 

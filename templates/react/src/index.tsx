@@ -1,11 +1,14 @@
 /**
  * The component entry. mikr0() splits this file in two:
- * - the server half (server.cjs): `parameters`, `loader` and `actions`, run by the registry;
- * - the browser half (template.js): `mount` and `unmount`, and only what they import.
- * So React never reaches the server, and loader-only code never reaches the browser.
+ * - the server half (server.cjs): `parameters`, `loader`, `actions` and `render`, run by the
+ *   registry, which sends the HTML `render` makes with the loader's data;
+ * - the browser half (template.js): `hydrate`, `mount` and `unmount`, and only what they import.
+ * So react-dom/server never reaches the browser, react-dom/client never reaches the server, and
+ * loader-only code stays on the server. `Card` is in both: it renders the same markup on each side.
  */
 import { createComponent, createError } from 'vite-plugin-mikr0/runtime';
-import { createRoot, type Root } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
+import { createRoot, hydrateRoot, type Root } from 'react-dom/client';
 import { Card } from './Card';
 
 const GREETINGS = { en: 'Hello', fr: 'Bonjour', de: 'Hallo' } as const;
@@ -50,10 +53,19 @@ const component = createComponent({
       return { likes: input.count + 1 };
     },
   },
+  // Runs on the registry after the loader: the HTML the page shows before any script runs.
+  // React attaches its event listeners to the root's container and never removes them, so
+  // the root lives in a wrapper we own (display: contents, no box of its own) and the host
+  // element keeps no listener after unmount. The server HTML holds that wrapper too.
+  render(data) {
+    return `<div style="display:contents">${renderToString(<Card {...data} />)}</div>`;
+  },
+  // In the browser, on the server HTML: React adopts the wrapper and the nodes in it as they are.
+  hydrate(element, data) {
+    roots.set(element, hydrateRoot(element.firstElementChild!, <Card {...data} />));
+  },
+  // In the browser on an empty element (a client-side render, a hot update in dev).
   mount(element, data) {
-    // React attaches its event listeners to the root's container and never removes them, so
-    // the root lives in a wrapper we own (display: contents, no box of its own) and the host
-    // element keeps no listener after unmount.
     const container = document.createElement('div');
     container.style.display = 'contents';
     element.replaceChildren(container);

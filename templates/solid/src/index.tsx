@@ -1,11 +1,14 @@
 /**
  * The component entry. mikr0() splits this file in two:
- * - the server half (server.cjs): `parameters`, `loader` and `actions`, run by the registry;
- * - the browser half (template.js): `mount` and `unmount`, and only what they import.
- * So Solid never reaches the server, and loader-only code never reaches the browser.
+ * - the server half (server.cjs): `parameters`, `loader`, `actions` and `render`, run by the
+ *   registry, which sends the HTML `render` makes with the data;
+ * - the browser half (template.js): `hydrate`, `mount` and `unmount`, and only what they import.
+ * solid({ ssr: true }) compiles Card.tsx once for each half: to HTML strings for the server, to
+ * hydratable DOM code for the browser. So Solid's server renderer never reaches the browser, and
+ * loader-only code never reaches it either.
  */
 import { createComponent, createError } from 'vite-plugin-mikr0/runtime';
-import { render } from 'solid-js/web';
+import { hydrate as hydrateSolid, render as renderSolid, renderToString } from 'solid-js/web';
 import { Card } from './Card';
 
 const GREETINGS = { en: 'Hello', fr: 'Bonjour', de: 'Hallo' } as const;
@@ -50,8 +53,24 @@ const component = createComponent({
       return { likes: input.count + 1 };
     },
   },
+  // Runs on the registry after the loader: the card as HTML, shown before any script runs. Its
+  // data-hk attributes are hydration keys, which hydrate looks up inside the host element only,
+  // so several cards on one page never mix theirs up.
+  render(data) {
+    return renderToString(() => <Card {...data} />);
+  },
+  // Runs in the browser on the HTML render made: Solid adopts the server's DOM nodes and
+  // attaches the listeners, instead of building the card again.
+  hydrate(element, data) {
+    // Solid's hydration state lives on globalThis._$HY, which the inline script of
+    // generateHydrationScript() would create; a page embedding the card has no such script.
+    // Never set `done` on it: hydrate would then render from scratch.
+    (globalThis as { _$HY?: unknown })._$HY ??= { events: [], completed: new WeakSet(), r: {}, fe() {} };
+    disposers.set(element, hydrateSolid(() => <Card {...data} />, element));
+  },
+  // Runs in the browser when the element is empty (an HMR swap, a render without server HTML).
   mount(element, data) {
-    disposers.set(element, render(() => <Card {...data} />, element));
+    disposers.set(element, renderSolid(() => <Card {...data} />, element));
   },
   unmount(element) {
     // Disposing runs every onCleanup, stops every effect and empties the element.

@@ -1,4 +1,13 @@
-import { mount as mountSvelte, unmount as unmountSvelte } from 'svelte';
+/**
+ * The component entry. mikr0() splits this file in two:
+ * - the server half (server.cjs): `parameters`, `loader`, `actions` and `render`, run by the
+ *   registry, which sends the HTML `render` makes with the data;
+ * - the browser half (template.js): `hydrate`, `mount` and `unmount`, and only what they import.
+ * vite-plugin-svelte compiles Card.svelte once for each half: to HTML strings for the server,
+ * to DOM code for the browser. So Svelte's server renderer never reaches the browser.
+ */
+import { hydrate as hydrateSvelte, mount as mountSvelte, unmount as unmountSvelte } from 'svelte';
+import { render as renderSvelte } from 'svelte/server';
 import { createComponent, createError } from 'vite-plugin-mikr0/runtime';
 import Card from './Card.svelte';
 import type { CardProps } from './types';
@@ -45,7 +54,21 @@ const component = createComponent({
     },
   },
 
-  // Runs in the browser, once per <mikro-component> element.
+  // Runs on the registry after the loader: the card as HTML, shown before any script runs.
+  // Svelte marks its blocks with comments (<!--[-->...<!--]-->) that hydrate finds again.
+  render(data) {
+    const props: CardProps = data;
+    return renderSvelte(Card, { props }).body;
+  },
+
+  // Runs in the browser on the HTML render made: Svelte adopts the server's DOM nodes and
+  // attaches the listeners, instead of building the card again.
+  hydrate(element, data) {
+    const props: CardProps = data;
+    instances.set(element, hydrateSvelte(Card, { target: element, props }));
+  },
+
+  // Runs in the browser when the element is empty (an HMR swap, a render without server HTML).
   mount(element, data) {
     const props: CardProps = data;
     instances.set(element, mountSvelte(Card, { target: element, props }));

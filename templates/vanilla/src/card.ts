@@ -5,32 +5,47 @@ import logo from './logo.svg';
 
 export type CardData = ComponentData<typeof component>;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, testId?: string) {
-  const node = Object.assign(document.createElement(tag), props);
-  if (testId) node.setAttribute('data-testid', testId);
-  return node;
+/** Text safe to put in HTML, between tags or in a quoted attribute: the loader's data may hold `<`, `&` or quotes. */
+function escapeHtml(value: string | number): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** Builds the card inside `element`; the returned destroy() removes every node and listener. */
-export function createCard(element: HTMLElement, data: CardData): { destroy: () => void } {
+const likeLabel = (likes: number) => `♥ Like (${likes})`;
+
+/**
+ * The card's markup, the only one: the server's `render` sends it, the browser's `mount` puts
+ * it in the element, and `hydrate` finds it there. Every data value goes through escapeHtml.
+ */
+export function cardHtml(data: CardData): string {
+  return (
+    `<article class="${styles.card}">` +
+    `<header class="${styles.header}">` +
+    `<img class="${styles.logo}" src="${escapeHtml(logo)}" alt="" width="40" height="40" data-testid="logo">` +
+    `<h2 class="${styles.greeting}" data-testid="greeting">${escapeHtml(data.greeting)}</h2>` +
+    `</header>` +
+    `<p class="${styles.meta}">Language <span class="${styles.lang}" data-testid="lang">${escapeHtml(data.lang)}</span>` +
+    ` · tone <span class="${styles.tone}">${escapeHtml(data.tone)}</span></p>` +
+    `<footer class="${styles.footer}">` +
+    `<button type="button" class="${styles.like}" data-testid="like">${escapeHtml(likeLabel(data.count))}</button>` +
+    // Empty until the `like` action answers; then the number of likes it returned.
+    `<output class="${styles.result}" data-testid="result"></output>` +
+    `</footer>` +
+    `<p class="${styles.error}" hidden></p>` +
+    `</article>`
+  );
+}
+
+/**
+ * Brings the card markup in `element` to life (the server's or mount's, the same nodes kept):
+ * the like button's listener. The returned destroy() removes it and empties the element.
+ */
+export function attachCard(element: HTMLElement, data: CardData): { destroy: () => void } {
+  const find = <T extends HTMLElement>(className: string) => element.querySelector<T>(`.${CSS.escape(className)}`)!;
+  const button = find<HTMLButtonElement>(styles.like);
+  const result = find<HTMLOutputElement>(styles.result);
+  const error = find<HTMLParagraphElement>(styles.error);
   const controller = new AbortController();
   let likes = data.count;
-
-  const greeting = el('h2', { className: styles.greeting, textContent: data.greeting }, 'greeting');
-  const header = el('header', { className: styles.header });
-  header.append(el('img', { className: styles.logo, src: logo, alt: '', width: 40, height: 40 }, 'logo'), greeting);
-
-  const lang = el('span', { className: styles.lang, textContent: data.lang }, 'lang');
-  const tone = el('span', { className: styles.tone, textContent: data.tone });
-  const meta = el('p', { className: styles.meta });
-  meta.append('Language ', lang, ' · tone ', tone);
-
-  const button = el('button', { type: 'button', className: styles.like, textContent: `♥ Like (${likes})` }, 'like');
-  // Empty until the `like` action answers; then the number of likes it returned.
-  const result = el('output', { className: styles.result }, 'result');
-  const error = el('p', { className: styles.error, hidden: true });
-  const footer = el('footer', { className: styles.footer });
-  footer.append(button, result);
 
   button.addEventListener(
     'click',
@@ -41,7 +56,7 @@ export function createCard(element: HTMLElement, data: CardData): { destroy: () 
         likes = (await serverClient.like({ count: likes })).likes;
         if (controller.signal.aborted) return;
         result.textContent = String(likes);
-        button.textContent = `♥ Like (${likes})`;
+        button.textContent = likeLabel(likes);
       } catch (cause) {
         if (!controller.signal.aborted) Object.assign(error, { hidden: false, textContent: `Could not like: ${(cause as Error).message}` });
       } finally {
@@ -50,10 +65,6 @@ export function createCard(element: HTMLElement, data: CardData): { destroy: () 
     },
     { signal: controller.signal },
   );
-
-  const card = el('article', { className: styles.card });
-  card.append(header, meta, footer, error);
-  element.replaceChildren(card);
 
   return {
     destroy() {

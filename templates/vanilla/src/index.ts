@@ -1,5 +1,13 @@
+/**
+ * The component entry. mikr0() splits this file in two:
+ * - the server half (server.cjs): `parameters`, `loader`, `actions` and `render`, run by the
+ *   registry, which sends the HTML `render` makes with the loader's data;
+ * - the browser half (template.js): `hydrate`, `mount` and `unmount`, and only what they import.
+ * So loader-only code stays on the server and DOM code stays in the browser. `cardHtml` is in
+ * both: the server sends the markup that `mount` builds, and `hydrate` finds it as it was sent.
+ */
 import { createComponent } from 'vite-plugin-mikr0/runtime';
-import { createCard } from './card';
+import { attachCard, cardHtml } from './card';
 
 const greetings = { en: 'Hello', fr: 'Bonjour', de: 'Hallo' } as const;
 type Lang = keyof typeof greetings;
@@ -13,7 +21,7 @@ function pickLanguage(header: string | undefined): Lang {
   return 'en';
 }
 
-/** What a running card keeps so that unmount can undo everything mount did. */
+/** What a running card keeps so that unmount can undo everything mount or hydrate did. */
 const cards = new WeakMap<HTMLElement, { destroy: () => void }>();
 
 const component = createComponent({
@@ -42,10 +50,23 @@ const component = createComponent({
     like: (input: { count: number }) => ({ likes: (Number.isFinite(input?.count) ? input.count : 0) + 1 }),
   },
 
-  // Runs in the browser with the loader's data.
+  // Runs on the registry after the loader: the HTML the page shows before any script runs.
+  // Its return type is written out: cardHtml's data type is inferred from this very
+  // definition, a cycle TypeScript cannot infer a return type through.
+  render(data): string {
+    return cardHtml(data);
+  },
+
+  // In the browser, on the server HTML: its nodes stay, the button gets its listener.
+  hydrate(element, data) {
+    cards.set(element, attachCard(element, data));
+  },
+
+  // In the browser on an empty element (a client-side render, a hot update in dev).
   mount(element, data) {
     cards.get(element)?.destroy();
-    cards.set(element, createCard(element, data));
+    element.innerHTML = cardHtml(data);
+    cards.set(element, attachCard(element, data));
   },
 
   unmount(element) {

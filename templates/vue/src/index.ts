@@ -1,4 +1,14 @@
-import { createApp, type App } from 'vue';
+/**
+ * The component entry. mikr0() splits this file in two:
+ * - the server half (server.cjs): `parameters`, `loader`, `actions` and `render`, run by the
+ *   registry, which sends the HTML `render` makes with the data;
+ * - the browser half (template.js): `hydrate`, `mount` and `unmount`, and only what they import.
+ * @vitejs/plugin-vue compiles Card.vue once for each half: to an SSR render function for the
+ * server, to DOM code for the browser. So Vue's server renderer never reaches the browser, and
+ * loader-only code never reaches it either.
+ */
+import { createApp, createSSRApp, type App } from 'vue';
+import { renderToString } from 'vue/server-renderer';
 import { createComponent, createError } from 'vite-plugin-mikr0/runtime';
 import Card from './Card.vue';
 import type { CardProps } from './types';
@@ -45,7 +55,22 @@ const component = createComponent({
     },
   },
 
-  // Runs in the browser, once per <mikro-component> element.
+  // Runs on the registry after the loader: the card as HTML, shown before any script runs.
+  // The host element holds exactly this (one <article>), which is what hydrate expects.
+  // createApp, not createSSRApp: rendering to a string needs no hydration code on the server.
+  render(data) {
+    return renderToString(createApp(Card, { ...data }));
+  },
+
+  // Runs in the browser on the HTML render made: Vue adopts the server's DOM nodes and
+  // attaches the listeners, instead of building the card again.
+  hydrate(element, data) {
+    const app = createSSRApp(Card, { ...data });
+    apps.set(element, app);
+    app.mount(element);
+  },
+
+  // Runs in the browser when the element is empty (an HMR swap, a render without server HTML).
   mount(element, data) {
     const props: CardProps = data;
     const app = createApp(Card, { ...props });
