@@ -43,7 +43,7 @@ export interface RegistryOptions {
   processes?: number;
   /** @deprecated the old name of `processes`. */
   workers?: number;
-  /** Compiled components kept per sandbox process (default 200). */
+  /** Compiled components kept per sandbox process (default 200; fewer when they fill half of `memoryLimitMb`: the least recently used idle ones go). */
   cacheSize?: number;
   /** Memory budget of each sandbox process in MB, JS heap plus ArrayBuffers (default 256). */
   memoryLimitMb?: number;

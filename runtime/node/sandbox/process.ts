@@ -122,7 +122,8 @@ function sendCodeCache(entry: Entry) {
 function failAll(entry: Entry, fault: 'timeout' | 'memory' | 'broken', message: string) {
   const ids = entry.context?.jobs() ?? [];
   drop(entry);
-  const error = JSON.stringify({ message: `server code of ${entry.key} ${message}` });
+  // The host names the component (crashError, executionError): only what happened here.
+  const error = JSON.stringify({ message });
   for (const id of ids) {
     const job = jobs.get(id);
     if (job) finish(id, { t: 'done', id, hit: job.hit, error, fault });
@@ -180,14 +181,37 @@ function run(message: Extract<ToProcess, { t: 'run' }>) {
   else entry.waiting.push(message);
 }
 
+/**
+ * Share of the memory budget compiled components may fill before the least recently used idle
+ * ones go. By count alone (`cacheSize`), 200 versions that each bundle a server renderer (about
+ * 1.5 MB a context for React's) would fill 256 MB, and the component that happened to run at
+ * that moment would be stopped for what all the others hold.
+ */
+const CACHE_MEMORY_SHARE = 0.5;
+
+/** Makes room before a new version is compiled here: by count, then by memory. */
 function evict() {
-  for (const [key, entry] of components) {
-    if (components.size <= options.cacheSize) return;
-    if (entry.context && entry.context.jobs().length === 0) {
-      entry.context.dispose();
-      components.delete(key);
-    }
+  const idle = () => [...components].filter(([, entry]) => entry.context && entry.context.jobs().length === 0);
+  for (const [key, entry] of idle()) {
+    if (components.size <= options.cacheSize) break;
+    entry.context!.dispose();
+    components.delete(key);
   }
+  const budget = memoryLimit * CACHE_MEMORY_SHARE;
+  if (usedMemory() <= budget) return;
+  gc();
+  let used = usedMemory();
+  if (used <= budget) return;
+  // A disposed context's memory comes back with the next collection: count each as the average
+  // and drop, oldest first, down to three quarters of the share, so this is not back at once.
+  const each = used / Math.max(1, components.size);
+  for (const [key, entry] of idle()) {
+    if (used <= budget * 0.75) break;
+    entry.context!.dispose();
+    components.delete(key);
+    used -= each;
+  }
+  gc();
 }
 
 /**
