@@ -2,8 +2,8 @@
  * Server-side composition: a component as HTML a page server puts into its own page before
  * sending it. One `<mikro-component>` element holding the server HTML and, as its last child,
  * the render payload (JSON in a script the browser never runs), so the browser runtime
- * hydrates it without asking for the render again. Its stylesheets come first, as links the
- * browser loads before it paints what follows.
+ * hydrates it without asking for the render again. Links come first: the client module to
+ * preload, and the stylesheets, which the browser loads before it paints what follows.
  *
  * Built by the registry (`Accept: text/html`) and by the Node helper (`vite-plugin-mikr0/server`)
  * from the same functions. Nothing from the loader's data or from the request reaches the
@@ -62,7 +62,10 @@ export function renderedFragment(request: FragmentRequest, payload: FragmentPayl
   const json =
     `{"name":${JSON.stringify(payload.name)},"version":${JSON.stringify(payload.version)},"src":${JSON.stringify(payload.src)}` +
     `,"data":${payload.data}${payload.css?.length ? `,"css":${JSON.stringify(payload.css)}` : ''}${payload.html !== undefined ? ',"server":true' : ''}}`;
-  const links = (payload.css ?? []).map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
+  // The client module starts loading with the page, not once the runtime has run and found it.
+  const links =
+    `<link rel="modulepreload" href="${escapeHtml(payload.src)}">` +
+    (payload.css ?? []).map((href) => `<link rel="stylesheet" href="${escapeHtml(href)}">`).join('');
   return (
     `${links}<mikro-component${attributes(request, { state: 'rendered' })}>` +
     `${payload.html ?? ''}<script type="${PAYLOAD_TYPE}">${scriptSafeJson(json)}</script></mikro-component>`

@@ -47,7 +47,7 @@ describe('GET /r/component with Accept: text/html', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('vary')).toMatch(/Accept/);
     const fragment = await res.text();
-    expect(fragment).toMatch(/^<mikro-component name="card" version="1.x" registry="http:\/\/127\.0\.0\.1:\d+" parameters="\{&#34;who&#34;:&#34;Ann&#34;\}" state="rendered">/);
+    expect(fragment).toMatch(/^<link rel="modulepreload" href="http:\/\/127\.0\.0\.1:\d+\/r\/static\/card\/1\.0\.0\/template\.js"><mikro-component name="card" version="1.x" registry="http:\/\/127\.0\.0\.1:\d+" parameters="\{&#34;who&#34;:&#34;Ann&#34;\}" state="rendered">/);
     expect(fragment).toContain('<p class="card">Hello, Ann!</p>');
     expect(fragment).toMatch(/<\/script><\/mikro-component>$/);
     const payload = inlinedPayload(fragment);
@@ -89,13 +89,13 @@ describe('GET /r/component with Accept: text/html', () => {
     expect(fragment).not.toContain('<!--');
     expect(fragment).not.toContain('\u2028');
     expect(inlinedPayload(fragment).data).toEqual({ text: HOSTILE });
-    const attributes = /^<mikro-component([^>]*)>/.exec(fragment)![1];
+    const attributes = /<mikro-component([^>]*)>/.exec(fragment)![1];
     expect(attributes).toContain('parameters="{&#34;x&#34;:&#34;\\&#34;&#62;&#60;img src=x onerror=alert(1)&#62;&#34;}"');
   });
 
   test('a component without render() is inlined too: no server HTML, the runtime mounts it without a request', async () => {
     const fragment = await (await html('/r/component/data-only')).text();
-    expect(fragment).toMatch(/^<mikro-component name="data-only" registry="[^"]+" state="rendered"><script /);
+    expect(fragment).toMatch(/^<link rel="modulepreload" href="[^"]+\/template\.js"><mikro-component name="data-only" registry="[^"]+" state="rendered"><script /);
     expect(inlinedPayload(fragment)).toMatchObject({ version: '1.0.0', data: { n: 1 } });
     expect(inlinedPayload(fragment).server).toBeUndefined();
   });
