@@ -57,10 +57,18 @@ try {
     process.stdout.write(`publishing ${pkg.name}@${pkg.version} ... `);
     const body = await packTarGz(await collectFiles(folder));
     const res = await fetch(`${url}/r/publish/${pkg.name}/${pkg.version}`, { method: 'PUT', headers: { Authorization: `Bearer ${token}` }, body });
-    console.log(res.status === 201 ? 'done' : res.status === 409 ? 'already published' : `failed: ${(await res.json()).error.message}`);
+    if (res.status === 409) console.log((await sameBuild(pkg)) ? 'already published' : `already published, from an older build: delete ${path.relative(process.cwd(), dataDir) || dataDir} to publish this one`);
+    else console.log(res.status === 201 ? 'done' : `failed: ${(await res.json()).error.message}`);
   }
 } finally {
   await registry.tokens.revoke(info.id);
+}
+
+/** Whether the version the registry has is this build (versions are immutable: an edited starter keeps the old one). */
+async function sameBuild(pkg) {
+  const detail = await (await fetch(`${url}/r/components/${encodeURIComponent(pkg.name)}`)).json();
+  const published = detail.versions?.find((v) => v.version === pkg.version)?.files ?? {};
+  return Object.entries(pkg.mikr0?.integrity ?? {}).every(([file, integrity]) => !published[file] || published[file].integrity === integrity);
 }
 
 console.log(`
@@ -68,6 +76,7 @@ Open the playground: ${url}/
 
 Or from a terminal:
   curl '${url}/r/component/hello/1.x?name=World' -H 'Accept-Language: fr'
+  curl '${url}/r/component/starter-react/1.x?name=World' -H 'Accept: text/html'   # a fragment to compose into a page
   curl -X POST ${url}/r/action/hello/1.0.0 -d '{"action":"add","input":{"a":2,"b":3}}'
   curl ${url}/r/components
   curl ${url}/health
