@@ -57,6 +57,17 @@ cli
   .action((action, id, flags) => run(() => import('./commands/token.js').then((m) => m.token(action, id, flags))));
 
 cli
+  .command('migrate', 'Copy a registry\'s versions, files and tokens to other stores (e.g. SQLite + folder to PostgreSQL + S3); the source may keep serving, but what it publishes during the copy needs a second run')
+  .option('--from <file>', 'Config file of the registry to copy (its database and storage)')
+  .option('--from-data <dir>', 'Or its data folder (SQLite + files, as mikr0 registry --data uses it)')
+  .option('--to <file>', 'Config file naming where to copy to (database and storage)')
+  .option('--to-data <dir>', 'Or a data folder to copy to (SQLite + files)')
+  .option('--dry-run', 'Only count what would be copied; write nothing')
+  .example('mikr0 migrate --from-data /var/lib/mikr0 --to mikr0.postgres-s3.config.js --dry-run')
+  .example('mikr0 migrate --from-data /var/lib/mikr0 --to mikr0.postgres-s3.config.js')
+  .action((flags) => run(() => import('./commands/migrate.js').then((m) => m.migrate(flags))));
+
+cli
   .command('init [dir]', 'Start a component project from a template (asks for what is missing on a terminal)')
   .option('--template <framework>', 'vanilla, react, preact, vue, svelte or solid')
   .option('--name <name>', 'Component name (default: the folder name)')

@@ -6,10 +6,10 @@
 import { LRUCache } from 'lru-cache';
 import { createRenderCore, type Executor, type RenderCore, type RenderTarget } from '../runtime/node/render.js';
 import { createSandbox, type Logger, type Sandbox } from '../runtime/node/sandbox/index.js';
-import { badRequest, createError, notFound } from '../runtime/shared/errors.js';
+import { badRequest, createError, isMikr0Error, notFound } from '../runtime/shared/errors.js';
 import { createAuth, type Auth } from './auth.js';
-import { createMetadata, type Components, type Tokens, type VersionRecord } from './metadata/index.js';
-import { openBackend } from './metadata/open.js';
+import type { Components, Tokens, VersionRecord } from './metadata/index.js';
+import { openDatabase } from './metadata/open.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { StorageDriver } from './storage/types.js';
@@ -34,6 +34,12 @@ export interface RegistryContext {
   target(record: VersionRecord, req: Req): RenderTarget;
   /** The registry's root URL as the client reached it (or `publicUrl`). */
   origin(req: Req): string;
+  /**
+   * Whether the database and the storage answer, within `ms`: resolves, or rejects with one
+   * line naming the setting to fix. `start` waits for the database to be ready (connected,
+   * migrated) rather than only pinging it.
+   */
+  checks: { database(ms: number, start?: boolean): Promise<void>; storage(ms: number): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -47,9 +53,9 @@ function codeCacheKey(record: VersionRecord): string {
 }
 
 export function createRegistryContext(options: ResolvedOptions): RegistryContext {
-  const metadata = createMetadata(openBackend(options.database));
+  const metadata = openDatabase(options.database);
   const { components, tokens } = metadata;
-  const storage = options.storage;
+  const storage = unavailableAs503(options.storage);
   const logger = options.logger;
 
   const sandbox = options.executor ? null : createSandbox({
@@ -116,7 +122,8 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
     if (own !== undefined) {
       return { name: record.name, version: record.version, parameters: record.manifest.parameters, src: new URL(own, origin).href, css: [] };
     }
-    const base = `${origin}/r/static/${record.name}/${record.version}/`;
+    // Client files only, ever: server code is never under /r/static nor wherever staticUrl points.
+    const base = `${options.staticUrl ?? `${origin}/r/static`}/${record.name}/${record.version}/`;
     return {
       name: record.name,
       version: record.version,
@@ -142,10 +149,52 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
     resolve,
     target,
     origin: baseUrl,
+    checks: {
+      database: (ms, start) => within(start ? metadata.check() : components.ping(), ms, 'the database'),
+      storage: (ms) => within(storage.check?.(), ms, `the storage (${storage.name})`),
+    },
     async close() {
       await sandbox?.close();
       await storage.dispose?.();
       await metadata.close();
     },
   };
+}
+
+/**
+ * The driver with every data call's failure as a 503 UNAVAILABLE naming the storage, in one
+ * line: a store that went away is the registry's trouble, not the request's (a 500 "Internal
+ * error" would hide it). `check` and `dispose` as they are.
+ */
+function unavailableAs503(driver: StorageDriver): StorageDriver {
+  const guard = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await call(...args);
+    } catch (error) {
+      if (isMikr0Error(error)) throw error;
+      const line = String((error as Error)?.message ?? error).split('\n')[0];
+      const message = `The registry's storage (${driver.name}) is unavailable: ${line}`;
+      throw createError({ status: 503, code: 'UNAVAILABLE', message, headers: { 'Retry-After': '5' }, cause: error });
+    }
+  };
+  return {
+    name: driver.name,
+    hasItem: guard((key: string) => driver.hasItem(key)),
+    getItemRaw: guard((key: string) => driver.getItemRaw(key)),
+    setItemRaw: guard((key: string, value: Uint8Array) => driver.setItemRaw(key, value)),
+    removeItem: guard((key: string) => driver.removeItem(key)),
+    getKeys: guard((base?: string) => driver.getKeys(base)),
+    check: driver.check && (() => driver.check!()),
+    dispose: driver.dispose && (() => driver.dispose!()),
+  };
+}
+
+/** `check`, or a rejection saying `what` did not answer within `ms`. */
+function within(check: Promise<void> | undefined, ms: number, what: string): Promise<void> {
+  if (!check) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([check, late]).finally(() => clearTimeout(timer));
 }

@@ -5,21 +5,26 @@ import type { Logger } from '../runtime/node/sandbox/index.js';
 import type { BreakerOptions } from '../runtime/node/sandbox/breaker.js';
 import { DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT_MS } from '../runtime/node/sandbox/defaults.js';
 import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/node/sandbox/fetch-policy.js';
-import { resolveDatabase, type DatabaseOption } from './metadata/open.js';
-import { resolveStorage, type StorageOption } from './storage/open.js';
+import { databaseFromUrl, describeDatabase, resolveDatabase, type DatabaseOption } from './metadata/open.js';
+import { describeStorage, resolveStorage, storageFromUrl, type StorageOption } from './storage/open.js';
 import type { AuthOptions } from './auth.js';
 
 export interface RegistryOptions {
   /** Folder for the SQLite database and the filesystem store (default `.mikr0`). */
   dataDir?: string;
   /**
-   * Metadata (default SQLite on `<dataDir>/registry.db`): a SQLite file or `:memory:`,
-   * `{ type: 'sqlite', options: { file } }`, `{ type: 'memory' }`, or a backend object.
+   * Metadata: a SQLite file or `:memory:`, `{ type: 'sqlite', options: { file } }`,
+   * `{ type: 'memory' }`, `{ type: 'postgres', options: { connectionString, poolSize? } }`, or a
+   * backend object. Without this option: env `MIKR0_DATABASE_URL` (a `postgres://` URL, or a
+   * SQLite file), else SQLite on `<dataDir>/registry.db`. This option wins over the environment.
    */
   database?: DatabaseOption;
   /**
-   * Where bundles are stored (default the filesystem on `<dataDir>/storage`):
-   * `{ type: 'filesystem', options: { folder } }`, `{ type: 'memory' }`, or a driver object.
+   * Where bundles are stored: `{ type: 'filesystem', options: { folder } }`, `{ type: 'memory' }`,
+   * `{ type: 's3', options: { bucket, region, … } }`, `{ type: 'azure', options: { container, … } }`,
+   * or a driver object. Without this option: env `MIKR0_STORAGE` (`s3://bucket/prefix?region=…`,
+   * `azure://container/prefix`, a folder, `memory:`), else the filesystem on `<dataDir>/storage`.
+   * This option wins over the environment.
    */
   storage?: StorageOption;
   /** npm packages and Node built-ins server code may `require` (default none; `true` allows all). */
@@ -34,6 +39,14 @@ export interface RegistryOptions {
   cors?: { origins?: '*' | string[] };
   /** Public base URL used in `src` (default: from the request's Host header). */
   publicUrl?: string;
+  /**
+   * Base URL of the client files in render payloads and fragments, instead of
+   * `<publicUrl or origin>/r/static`: `src` and `css` become `<staticUrl>/<name>/<version>/<file>`.
+   * A CDN in front of this registry's `/r/static` (`https://cdn.example.com/r/static`), or a
+   * public URL where ONLY client files are published. Never the storage bucket itself: it
+   * holds server code too, which must never be public. An absolute http(s) URL, no query.
+   */
+  staticUrl?: string;
   /** Serve the playground at / (default true). */
   ui?: boolean;
   limits?: Partial<Limits>;
@@ -121,6 +134,7 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     throw new TypeError(`publicUrl must be an absolute http(s) URL such as https://registry.example.com, got "${publicUrl}"`);
   }
+  const staticUrl = checkStaticUrl(options.staticUrl);
   const auth: AuthOptions = {
     username: options.auth?.username ?? env.MIKR0_ADMIN_USER,
     password: options.auth?.password ?? env.MIKR0_ADMIN_PASSWORD,
@@ -130,17 +144,30 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
   if (auth.username && !auth.password) {
     throw new TypeError('An admin user needs a password: set auth.password or MIKR0_ADMIN_PASSWORD (there is no default)');
   }
+  // Explicit options win; the environment (twelve-factor) fills what they leave out.
+  const fromEnv = {
+    database: options.database === undefined && Boolean(env.MIKR0_DATABASE_URL),
+    storage: options.storage === undefined && Boolean(env.MIKR0_STORAGE),
+  };
+  const databaseOption = fromEnv.database ? fromSetting('MIKR0_DATABASE_URL', () => databaseFromUrl(env.MIKR0_DATABASE_URL!)) : options.database;
+  const storageOption = fromEnv.storage ? fromSetting('MIKR0_STORAGE', () => storageFromUrl(env.MIKR0_STORAGE!, env)) : options.storage;
+  // Checked now, opened by the context: a wrong form stops the start with a message naming the fix.
+  const database = fromSetting(fromEnv.database ? 'MIKR0_DATABASE_URL' : undefined, () => resolveDatabase(databaseOption, dataDir));
   return {
     dataDir,
-    // Checked now, opened by the context: a wrong form stops the start with a message naming the fix.
-    database: resolveDatabase(options.database, dataDir),
-    storage: resolveStorage(options.storage, dataDir),
+    database,
+    storage: resolveStorage(storageOption, dataDir),
+    /** Where metadata and bundles live, for banners and logs: never a secret. */
+    where: { database: describeDatabase(database), storage: describeStorage(storageOption, dataDir) },
+    /** Which of database and storage came from the environment: start-up messages name the variable then. */
+    fromEnv,
     dependencies,
     root: options.root ?? process.cwd(),
     plugins: options.plugins ?? {},
     auth,
     origins,
     publicUrl,
+    staticUrl,
     ui: options.ui ?? true,
     limits,
     timeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
@@ -156,6 +183,28 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     clientUrl: options.clientUrl,
     fallback: checkFallback(options.fallback),
   };
+}
+
+/** Runs `resolve`; a TypeError from a setting given in the environment names the variable. */
+function fromSetting<T>(variable: string | undefined, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (variable && error instanceof TypeError) throw new TypeError(`${variable}: ${error.message}`);
+    throw error;
+  }
+}
+
+function checkStaticUrl(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const url = typeof value === 'string' && URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new TypeError(
+      `staticUrl must be an absolute http(s) URL without query or credentials, such as https://cdn.example.com/r/static, got ${url?.password ? 'a URL with a password' : JSON.stringify(value)}`,
+    );
+  }
+  // Payloads append `/<name>/<version>/<file>`: one slash between, however the URL was written.
+  return url.href.replace(/\/+$/, '');
 }
 
 function checkFallback(fallback: RegistryOptions['fallback']): { url: string; timeout: number } | undefined {
@@ -180,7 +229,7 @@ function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyO
  */
 const optionKeys = {
   dataDir: true, database: true, storage: true, dependencies: true, root: true, plugins: true, auth: true,
-  cors: true, publicUrl: true, ui: true, limits: true, timeout: true, processes: true, workers: true,
+  cors: true, publicUrl: true, staticUrl: true, ui: true, limits: true, timeout: true, processes: true, workers: true,
   cacheSize: true, memoryLimitMb: true, fetch: true, breaker: true, logger: true, executor: true, clientUrl: true, fallback: true,
   dangerouslyExposeProcessForTests: true,
 } satisfies Record<keyof RegistryOptions, true>;

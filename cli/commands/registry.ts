@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createRegistry, describeDatabase, resolveDatabase, type Registry, type RegistryOptions } from '../../registry-lite/index.js';
+import { createRegistry, type Registry } from '../../registry-lite/index.js';
 import { loadConfig } from '../config.js';
 import { cliError, color, note, print } from '../output.js';
 
@@ -41,17 +41,21 @@ export async function registry(flags: RegistryFlags): Promise<void> {
     ({ url } = await instance.listen(port, host));
   } catch (error) {
     await instance.close().catch(() => {});
-    // Lost a race for the port after the check: remove what this run made.
+    // Lost a race for the port after the check, or a dependency is misconfigured: remove what this run made.
     if (newDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    // A database or storage that does not answer: listen() says which setting, in one line.
+    if (!(error as NodeJS.ErrnoException).syscall) throw cliError((error as Error).message, file ? `check ${file}` : undefined);
     throw listenError(error as NodeJS.ErrnoException, port, host);
   }
 
   // One write, so whoever reads the output (a supervisor, a test) gets the whole banner at once.
   const banner = [
     `mikr0 registry listening on ${color.cyan(url)}`,
-    `  data:   ${describeData(dataDir, options)}`,
-    `  auth:   ${describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER)}`,
-    ...(file ? [`  config: ${file}`] : []),
+    `  data:     ${dataDir}`,
+    `  database: ${instance.where.database}`,
+    `  storage:  ${instance.where.storage}`,
+    `  auth:     ${describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER)}`,
+    ...(file ? [`  config:   ${file}`] : []),
     color.dim('  press Ctrl+C to stop'),
   ];
   print(banner.join('\n'));
@@ -89,17 +93,6 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string) {
     return cliError(`cannot listen on host "${host}": no such local address`, 'use --host 127.0.0.1 or --host 0.0.0.0');
   }
   return cliError(`cannot listen on ${host}:${port}: ${error.message}`);
-}
-
-function describeData(dataDir: string, options: Pick<RegistryOptions, 'database' | 'storage'>): string {
-  const parts = [dataDir];
-  // Checked by createRegistry already, so this cannot throw.
-  if (options.database) parts.push(`database ${describeDatabase(resolveDatabase(options.database, dataDir))}`);
-  const storage = options.storage as { type?: unknown; options?: { folder?: unknown } } | undefined;
-  if (storage?.type === 'filesystem') parts.push(`storage ${storage.options?.folder ?? 'in the data folder'}`);
-  else if (storage?.type === 'memory') parts.push('storage in memory (nothing kept)');
-  else if (storage) parts.push('custom storage driver');
-  return parts.join(', ');
 }
 
 function describeAuth(adminUser: string | undefined): string {

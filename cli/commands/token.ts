@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeDatabase, openMetadata, resolveDatabase, SCOPES, type DatabaseOption, type DatabaseSpec, type Metadata, type Scope } from '../../registry-lite/index.js';
+import { databaseFromUrl, describeDatabase, openMetadata, resolveDatabase, SCOPES, type DatabaseOption, type DatabaseSpec, type Metadata, type Scope } from '../../registry-lite/index.js';
 import { loadConfig } from '../config.js';
 import { cliError, color, note, print, table } from '../output.js';
 
@@ -25,6 +25,8 @@ interface Where {
   database: unknown;
   /** The config file it came from, for messages. */
   file?: string;
+  /** The database came from MIKR0_DATABASE_URL. */
+  fromEnv?: boolean;
 }
 
 const ACTIONS = ['create', 'list', 'revoke'];
@@ -38,19 +40,21 @@ export async function token(action: string, id: string | undefined, flags: Token
   if (action === 'revoke' && !id) throw cliError('which token? pass its id', 'e.g. mikr0 token revoke abc123def456 (ids are in: mikr0 token list)');
   // The same folder and database `mikr0 registry` would use with these flags: flags beat the config file.
   const { file, config } = await loadConfig(flags.config);
-  const where: Where = { dataDir: path.resolve(flags.data ?? config.dataDir ?? '.mikr0'), database: config.database, file };
+  // As the registry: the config file's database wins over MIKR0_DATABASE_URL.
+  const fromEnv = config.database === undefined && process.env.MIKR0_DATABASE_URL ? databaseFromUrl(process.env.MIKR0_DATABASE_URL) : undefined;
+  const where: Where = { dataDir: path.resolve(flags.data ?? config.dataDir ?? '.mikr0'), database: config.database ?? fromEnv, file, fromEnv: fromEnv !== undefined };
   if (action === 'create') {
     const label = flags.label === undefined ? '' : String(flags.label);
-    // A new database only where the user pointed (--data, a config file): one made in whatever
+    // A new database only where the user pointed (--data, a config file, MIKR0_DATABASE_URL): one made in whatever
     // folder this happens to run in holds tokens no running registry knows ("Invalid credentials").
-    return withTokens(where, Boolean(flags.data || file), (tokens) => create(tokens, scopes, label), true);
+    return withTokens(where, Boolean(flags.data || file || where.fromEnv), (tokens) => create(tokens, scopes, label), true);
   }
   if (action === 'list') return withTokens(where, false, (tokens) => list(tokens));
   return withTokens(where, false, (tokens) => revoke(tokens, id!));
 }
 
 async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: Tokens) => Promise<void>, creating = false) {
-  const check = where.file ? `check database in ${where.file}` : undefined;
+  const check = where.fromEnv ? 'check MIKR0_DATABASE_URL' : where.file ? `check database in ${where.file}` : undefined;
   let spec: ReturnType<typeof resolveDatabase>;
   try {
     spec = resolveDatabase(where.database, where.dataDir);

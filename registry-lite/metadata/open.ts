@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createMetadata, type Metadata } from './index.js';
 import { memoryBackend } from './memory.js';
 import { postgresBackend } from './postgres.js';
-import { postgresTarget } from './postgres-schema.js';
+import { explain, postgresTarget } from './postgres-schema.js';
 import { sqliteBackend } from './sqlite.js';
 import type { MetadataBackend } from './types.js';
 
@@ -99,6 +99,17 @@ export function openBackend(spec: DatabaseSpec): MetadataBackend {
   return sqliteBackend({ file: spec.file });
 }
 
+/**
+ * The backend of `spec` under the metadata layer, its failures explained in one line (for
+ * PostgreSQL: the host and the option to fix, never the password).
+ */
+export function openDatabase(spec: DatabaseSpec): Metadata {
+  const backend = openBackend(spec);
+  if (spec.type !== 'postgres') return createMetadata(backend);
+  const target = postgresTarget(spec.connectionString);
+  return createMetadata(backend, (error) => explain(error, target));
+}
+
 /** For banners and messages: `sqlite /var/lib/mikr0/registry.db`, `postgres db.internal:5432/mikr0`, `memory`. */
 export function describeDatabase(spec: DatabaseSpec): string {
   if (spec.type === 'sqlite') return `sqlite ${spec.file}`;
@@ -115,7 +126,7 @@ export function describeDatabase(spec: DatabaseSpec): string {
  * `mikr0 token` works on, so it reaches the same database `mikr0 registry` would.
  */
 export function openMetadata(options: { dataDir?: string; database?: DatabaseOption } = {}): Metadata {
-  return createMetadata(openBackend(resolveDatabase(options.database, path.resolve(options.dataDir ?? '.mikr0'))));
+  return openDatabase(resolveDatabase(options.database, path.resolve(options.dataDir ?? '.mikr0')));
 }
 
 function isBackend(value: object): value is MetadataBackend {

@@ -89,13 +89,13 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
       max: poolSize,
       connectionTimeoutMillis: connectTimeoutMs,
       application_name: 'mikr0 registry',
+      // Set when the connection starts, before any query: every write on it carries our origin.
+      options: `-c ${ORIGIN_SETTING}=${origin}`,
       // Idle connections never keep a process (the CLI, a test) alive on their own.
       allowExitOnIdle: true,
     });
     // An idle connection that dies is dropped by the pool; the next query opens another.
     pool.on('error', () => {});
-    // Queued before any query of the caller's: every write on this connection carries our origin.
-    pool.on('connect', (client) => void client.query(`SELECT set_config('${ORIGIN_SETTING}', $1, false)`, [origin]).catch(() => {}));
     try {
       const client = await pool.connect();
       try {

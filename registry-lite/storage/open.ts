@@ -140,6 +140,26 @@ function keyPrefix(value: unknown): string | undefined {
 }
 
 /**
+ * For banners and logs: `filesystem /var/lib/mikr0/storage`, `s3 mikr0-bundles/registry/ (eu-west-1)`,
+ * `azure mikr0 (account devstoreaccount1)`, `memory (nothing kept)`. Never a key, secret or
+ * connection string. `option` as given (checked already by resolveStorage).
+ */
+export function describeStorage(option: StorageOption | undefined, dataDir: string): string {
+  if (option === undefined) return `filesystem ${path.join(dataDir, 'storage')}`;
+  if (typeof (option as Partial<StorageDriver>).getItemRaw === 'function') return `${(option as StorageDriver).name} driver`;
+  const { type, options = {} } = option as { type: string; options?: Record<string, any> };
+  if (type === 'memory') return 'memory (nothing kept)';
+  if (type === 'filesystem') return `filesystem ${options.folder ? path.resolve(options.folder) : path.join(dataDir, 'storage')}`;
+  const prefix = options.prefix ? `/${options.prefix}` : '';
+  if (type === 's3') {
+    const endpoint = options.endpoint ? `, ${new URL(options.endpoint).origin}` : '';
+    return `s3 ${options.bucket}${prefix} (${options.region}${endpoint})`;
+  }
+  const account = options.accountName ?? /AccountName=([^;]+)/i.exec(options.connectionString ?? '')?.[1];
+  return `azure ${options.container}${prefix}${account ? ` (account ${account})` : ''}`;
+}
+
+/**
  * A storage option from one string, as an environment variable gives it:
  *   s3://bucket/prefix?region=eu-west-1&endpoint=http://…&forcePathStyle=true  (region default AWS_REGION)
  *   azure://container/prefix                  account from AZURE_STORAGE_CONNECTION_STRING

@@ -26,6 +26,10 @@ export interface PostgresServer {
   createDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }>;
   /** Runs one statement as the superuser on `database` (default `postgres`). */
   query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[], database?: string): Promise<T[]>;
+  /** Stops the server process but keeps its data and port: the database goes away, as in an outage. */
+  halt(): Promise<void>;
+  /** Starts a halted server again, same port, same data; resolves once it answers. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -93,8 +97,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const kill = () => child?.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL');
   try {
     await run(join(bin, 'initdb'), ['-D', data, '-U', ADMIN.user, `--pwfile=${passwordFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync'], as);
-    for (let attempt = 0; ; attempt++) {
-      const port = await freePort();
+    const launch = (port: number) => {
       child = spawn(
         join(bin, 'postgres'),
         ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off',
@@ -103,10 +106,14 @@ export async function startPostgres(): Promise<PostgresServer> {
       );
       child.stdout!.on('data', (chunk) => (log += chunk));
       child.stderr!.on('data', (chunk) => (log += chunk));
-      // A test process that dies leaves no server behind.
-      process.once('exit', kill);
+      return child;
+    };
+    // A test process that dies leaves no server behind.
+    process.once('exit', kill);
+    for (let attempt = 0; ; attempt++) {
+      const port = await freePort();
       const admin = (database = 'postgres') => `postgres://${ADMIN.user}:${ADMIN.password}@127.0.0.1:${port}/${database}`;
-      if (await ready(child, admin())) return serve(child, port, admin, dir, kill);
+      if (await ready(launch(port), admin())) return serve(() => child!, () => launch(port), port, admin, dir, kill);
       if (attempt === 2 || !/could not bind|Address already in use/.test(log)) throw new Error(`PostgreSQL did not start:\n${log}`);
     }
   } catch (error) {
@@ -134,7 +141,24 @@ async function ready(child: ChildProcess, url: string): Promise<boolean> {
   throw new Error('PostgreSQL did not answer within 20 s');
 }
 
-function serve(child: ChildProcess, port: number, admin: (database?: string) => string, dir: string, kill: () => void): PostgresServer {
+function serve(
+  current: () => ChildProcess,
+  relaunch: () => ChildProcess,
+  port: number,
+  admin: (database?: string) => string,
+  dir: string,
+  kill: () => void,
+): PostgresServer {
+  /** SIGINT is PostgreSQL's "fast shutdown": clients are disconnected, nothing is waited for. */
+  async function shutDown() {
+    const child = current();
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(child.pid!, 'SIGINT');
+    const timer = setTimeout(kill, 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
   let databases = 0;
   async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> {
     const client = new pg.Client({ connectionString: admin(database) });
@@ -157,15 +181,15 @@ function serve(child: ChildProcess, port: number, admin: (database?: string) => 
       return { name, url: admin(name), drop: async () => void (await query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
     },
     query,
+    halt: shutDown,
+    async resume() {
+      const child = current();
+      if (child.exitCode === null && child.signalCode === null) return;
+      // The port was this server's a moment ago; nothing else on the machine is expected to take it meanwhile.
+      if (!(await ready(relaunch(), admin()))) throw new Error(`PostgreSQL did not start again on port ${port}`);
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        // SIGINT is PostgreSQL's "fast shutdown": clients are disconnected, nothing is waited for.
-        process.kill(child.pid!, 'SIGINT');
-        const timer = setTimeout(kill, 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await shutDown();
       process.off('exit', kill);
       await rm(dir, { recursive: true, force: true });
     },

@@ -146,8 +146,11 @@ describe('operations', () => {
 
   test('/health is 503 naming the failure when storage is down', async () => {
     const inner = memoryDriver();
-    const broken: StorageDriver = { ...inner, name: 'broken', check: async () => { throw new Error('bucket unreachable'); } };
+    let down = false;
+    // Down after the start: a registry whose storage fails its check does not start at all.
+    const broken: StorageDriver = { ...inner, name: 'broken', check: async () => { if (down) throw new Error('bucket unreachable'); } };
     const other = await startRegistry({ storage: broken });
+    down = true;
     try {
       const res = await fetch(`${other.url}/health`);
       expect(res.status).toBe(503);
