@@ -1,10 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * End to end: real Chromium, the built CLI as a child process, the packed package installed
- * with npm. Slow, and only they need the browser fixtures built (globalSetup).
+ * End to end: real Chromium, the built CLI as a child process (registry replicas included),
+ * the packed package installed with npm. Slow, and only they need the browser fixtures built
+ * (globalSetup).
  */
-const e2e = ['test/browser/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/templates/**/*.test.ts', 'test/acceptance/**/*.test.ts'];
+const e2e = ['test/browser/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/templates/**/*.test.ts', 'test/acceptance/**/*.test.ts', 'test/scale-out/**/*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -8,8 +8,8 @@
  *
  * `watch` LISTENs on one dedicated connection (not the pool's) to what the triggers NOTIFY,
  * skips this instance's own changes by their origin, reconnects with backoff when that
- * connection drops and then reports `{}`: what changed while it was deaf is unknown. A
- * periodic check catches a connection that died without a word.
+ * connection drops (backing off to at most 0.5 s) and then reports `{}`: what changed while it
+ * was deaf is unknown. A periodic check catches a connection that died without a word.
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
@@ -222,7 +222,8 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
       if (stopped || retry) return;
       retry = setTimeout(connect, delay);
       retry.unref();
-      delay = Math.min(delay * 2, 5000);
+      // At most half a second: back within the one second a replica has to see the others' changes.
+      delay = Math.min(delay * 2, 500);
     }
 
     // The safety net: a connection can die without a word (a silent network); a SELECT 1 finds out.
