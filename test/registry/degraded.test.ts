@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createRegistry, memoryDriver, type Registry, type RegistryOptions, type StorageDriver } from '../../registry-lite/index.js';
+import { createRegistry, memoryDriver, postgresBackend, type Registry, type RegistryOptions, type StorageDriver } from '../../registry-lite/index.js';
 import { memoryLogger, publish, tempDir } from '../helpers.js';
 import { startPostgres, type PostgresServer } from '../metadata/postgres-server.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../storage/emulators.js';
@@ -58,6 +58,33 @@ describe('PostgreSQL goes away and comes back', () => {
   beforeEach(async () => {
     dir = await tempDir('mikr0-degraded-');
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  });
+
+  test('the warm render path asks the database nothing: 500 renders of resolved versions, exact and 1.x, no backend call', async () => {
+    const db = await pg.createDatabase();
+    cleanups.push(db.drop);
+    // The real PostgreSQL backend, each data call counted on its way in.
+    const backend = postgresBackend({ connectionString: db.url, poolSize: 2 });
+    const calls: string[] = [];
+    const counted = new Proxy(backend, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function' || ['watch', 'close', 'ping', 'ready'].includes(String(key))) return value;
+        return (...args: unknown[]) => (calls.push(String(key)), value.apply(target, args));
+      },
+    });
+    const { url, token, get } = await start({ database: counted, storage: memoryDriver() });
+    expect((await publish({ url, token }, 'hello')).status).toBe(201);
+    for (const range of ['1.0.0', '1.x']) expect((await get(`/r/component/hello/${range}?name=warm`)).status).toBe(200);
+    calls.length = 0;
+    for (let i = 0; i < 250; i++) {
+      for (const range of ['1.0.0', '1.x']) {
+        const res = await get(`/r/component/hello/${range}?name=n${i}`);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+    }
+    expect(calls).toEqual([]);
   });
 
   test('warm versions keep rendering, writes get 503 naming the database, /health says why; all well again once it is back', async () => {
