@@ -7,10 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packTarGz } from '../../bundle/pack.js';
+import { mikr0 } from '../cli/process.js';
 import { tempDir } from '../helpers.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_CREDENTIALS, startAzurite, startS3rver } from '../storage/emulators.js';
 import { startPostgres, type PostgresServer } from '../metadata/postgres-server.js';
@@ -173,6 +175,25 @@ describe.each(clouds)('three replicas on PostgreSQL + $name', ({ name: cloudName
     console.log(`[${cloudName}] deprecate on A → 1.x skips it on C, B: ${delays.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
     for (const ms of delays) expect(ms).toBeLessThan(PROPAGATION_MS);
     for (const replica of [A, B, C]) expect(await render(replica.url, 'card', '1.1.0')).toMatchObject({ status: 200, version: '1.1.0' });
+  });
+
+  test('a token revoked with mikr0 token revoke --config is refused by every replica at once', async () => {
+    const config = join(dirs[0], 'mikr0.config.mjs');
+    const created = await mikr0(['token', 'create', '--scope', 'publish', '--label', 'leaving', '--config', config], dirs[0]);
+    expect(created.code, created.stderr).toBe(0);
+    const second = created.stdout.trim();
+    const publishWith = (replica: Replica, version: string) =>
+      pack('revoked', version, {}).then((body) =>
+        fetch(`${replica.url}/r/publish/revoked/${version}`, { method: 'PUT', headers: { Authorization: `Bearer ${second}` }, body: body as Uint8Array<ArrayBuffer> }),
+      );
+    expect((await publishWith(B, '1.0.0')).status).toBe(201);
+    const id = /^mikr0_([^_]+)_/.exec(second)![1];
+    const revoked = await mikr0(['token', 'revoke', id, '--config', config], dirs[0]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    // Nothing caches tokens: the next request on any replica asks the database.
+    for (const [replica, version] of [[A, '1.0.1'], [B, '1.0.2'], [C, '1.0.3']] as const) {
+      expect((await publishWith(replica, version)).status).toBe(401);
+    }
   });
 
   test('10 racing publishes of one version over A, B and C: one 201, nine 409, the same bytes everywhere', async () => {
