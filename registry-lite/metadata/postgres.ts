@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Manifest } from '../../bundle/types.js';
 import { CHANNEL, explain, loadPg, migrate, OPTION, ORIGIN_SETTING, postgresTarget } from './postgres-schema.js';
-import type { MetadataBackend, MetadataChange, Scope, TokenRow, VersionEntry, VersionRecord } from './types.js';
+import { toRecord, toTokenRow, type ComponentRow, type TokenTableRow } from './rows.js';
+import type { MetadataBackend, MetadataChange, VersionEntry } from './types.js';
 
 /** Changes reported one by one per batch; beyond that, "anything may have changed" is cheaper. */
 const MAX_REPORTED = 200;
@@ -36,10 +37,6 @@ export type PostgresBackend = MetadataBackend & {
   /** Resolves once connected, migrated (and listening, when watched); rejects with one line naming what is wrong. */
   ready(): Promise<void>;
 };
-
-// bigint columns (times in ms) arrive as strings: node-postgres keeps every 64-bit integer exact.
-type ComponentRow = Omit<VersionRecord, 'manifest' | 'prefix' | 'publishedAt'> & { manifest: string; storage_prefix: string; published_at: string };
-type TokenTableRow = Pick<TokenRow, 'id' | 'hash' | 'label'> & { scopes: string; created_at: string; last_used_at: string | null; revoked_at: string | null };
 
 const statements = {
   one: 'SELECT * FROM components WHERE name = $1 AND version = $2',
@@ -362,28 +359,4 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
 /** PostgreSQL text cannot hold NUL: no stored name, version, id or description contains one. */
 function impossible(...values: string[]): boolean {
   return values.some((value) => value.includes('\0'));
-}
-
-function toRecord(row: ComponentRow): VersionRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    manifest: JSON.parse(row.manifest),
-    prefix: row.storage_prefix,
-    publishedAt: Number(row.published_at),
-    deprecated: row.deprecated,
-  };
-}
-
-function toTokenRow(row: TokenTableRow): TokenRow {
-  return {
-    id: row.id,
-    hash: row.hash,
-    label: row.label,
-    scopes: row.scopes.split(',') as Scope[],
-    createdAt: Number(row.created_at),
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-  };
 }

@@ -6,7 +6,8 @@
  */
 import type { Manifest } from '../../bundle/types.js';
 import { openSqlite } from './sqlite-schema.js';
-import type { MetadataBackend, MetadataChange, Scope, TokenRow, VersionEntry, VersionRecord } from './types.js';
+import { toRecord, toTokenRow, type ComponentRow, type TokenTableRow } from './rows.js';
+import type { MetadataBackend, MetadataChange, VersionEntry } from './types.js';
 
 /** Change-log rows kept: a watcher further behind than this (it polls every 250 ms) drops all it caches instead. */
 const KEPT_CHANGES = 10_000;
@@ -18,26 +19,6 @@ export interface SqliteOptions {
   file: string;
   /** How often `watch` looks for other connections' commits (default 250 ms). */
   watchIntervalMs?: number;
-}
-
-interface ComponentRow {
-  name: string;
-  version: string;
-  description: string;
-  manifest: string;
-  storage_prefix: string;
-  published_at: number;
-  deprecated: string | null;
-}
-
-interface TokenTableRow {
-  id: string;
-  hash: string;
-  label: string;
-  scopes: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
 }
 
 export function sqliteBackend(options: SqliteOptions): MetadataBackend {
@@ -197,29 +178,5 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
       listeners.clear();
       if (db.open) db.close();
     },
-  };
-}
-
-function toRecord(row: ComponentRow): VersionRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    manifest: JSON.parse(row.manifest),
-    prefix: row.storage_prefix,
-    publishedAt: row.published_at,
-    deprecated: row.deprecated,
-  };
-}
-
-function toTokenRow(row: TokenTableRow): TokenRow {
-  return {
-    id: row.id,
-    hash: row.hash,
-    label: row.label,
-    scopes: row.scopes.split(',') as Scope[],
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
   };
 }
