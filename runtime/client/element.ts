@@ -8,7 +8,8 @@
 import { createError, isMikr0Error, type Mikr0Error } from '../shared/errors.js';
 import type { RenderPayload } from '../shared/api.js';
 import { PAYLOAD_TYPE } from '../shared/fragment.js';
-import { registryRoot, requestJson } from '../shared/registry-client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, registryRoot, requestJson } from '../shared/registry-client.js';
+import { requestRender, type RenderRequest } from './batch.js';
 import { compressParameters } from './compress.js';
 
 type Meta = { baseUrl: string; name: string; version: string };
@@ -54,6 +55,15 @@ function loadStylesheet(href: string): Promise<void> {
 
 const invalid = (message: string) => createError({ status: 0, code: 'BAD_REQUEST', message });
 
+/** `work`, or a TIMEOUT once `ms` have passed (a module whose server accepts and never answers). */
+function within<T>(work: Promise<T>, ms: number, url: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(createError({ status: 0, code: 'TIMEOUT', message: `${url} did not load within ${ms} ms` })), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** What the runtime itself (HMR) uses of an element; the rest is private. */
 export interface MikroComponentElement extends HTMLElement {
   mounted: Mounted | null;
@@ -65,7 +75,7 @@ export interface MikroComponentElement extends HTMLElement {
 
 export function defineMikroComponent(defaultRegistry: string): new () => MikroComponentElement {
   class MikroComponent extends HTMLElement implements MikroComponentElement {
-    static observedAttributes = ['src', 'name', 'version', 'registry', 'parameters', 'compress'];
+    static observedAttributes = ['src', 'name', 'version', 'registry', 'parameters', 'compress', 'timeout'];
     mounted: Mounted | null = null;
     private run = 0;
     private queued = false;
@@ -187,7 +197,8 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
           const target = await this.renderUrl();
           baseUrl = target.baseUrl;
           const started = performance.now();
-          const { body, status } = await requestJson(target.url);
+          // By name: batched with the other renders of this task. A render URL (`src`): as it is.
+          const { body, status } = await (target.batch ? requestRender(target.batch) : requestJson(target.url, {}, { timeout: target.timeout }));
           if (run !== this.run) return;
           payload = body as RenderPayload;
           if (!payload || typeof payload.src !== 'string') throw createError({ status, code: 'INTERNAL_ERROR', message: `${target.url} did not answer a render payload` });
@@ -202,7 +213,7 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
           }
         }
         const [module] = await Promise.all([
-          hotModules.get(urlPath(payload.src)) ?? (import(/* @vite-ignore */ payload.src) as Promise<ClientModule>),
+          hotModules.get(urlPath(payload.src)) ?? within(import(/* @vite-ignore */ payload.src) as Promise<ClientModule>, this.timeout(), payload.src),
           ...(payload.css ?? []).map(loadStylesheet),
         ]);
         if (run !== this.run) return;
@@ -261,7 +272,13 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
 
     private lastUrl = '';
 
-    private async renderUrl(): Promise<{ url: string; baseUrl: string }> {
+    /** `timeout="<ms>"`, else 10 s: how long a render request (and the module's import) may take. */
+    private timeout(): number {
+      const ms = Number(this.getAttribute('timeout'));
+      return Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_REQUEST_TIMEOUT_MS;
+    }
+
+    private async renderUrl(): Promise<{ url: string; baseUrl: string; timeout: number; batch?: RenderRequest }> {
       const src = this.getAttribute('src');
       const name = this.getAttribute('name');
       if (!src && !name) throw invalid('<mikro-component> needs a name attribute (with version and registry) or a src render URL');
@@ -286,13 +303,18 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
       }
       const json = JSON.stringify(parameters);
       const threshold = this.getAttribute('compress');
+      // What the loader gets: query strings, or the JSON values of a compressed `d`.
+      let delivered: Record<string, unknown> = parameters;
       if (raw && threshold !== null && json.length > Number(threshold)) {
         url.searchParams.set('d', await compressParameters(json));
       } else {
-        for (const [key, value] of Object.entries(parameters)) url.searchParams.set(key, String(value));
+        delivered = {};
+        for (const [key, value] of Object.entries(parameters)) url.searchParams.set(key, (delivered[key] = String(value)));
       }
       this.lastUrl = url.href;
-      return { url: url.href, baseUrl: root + '/r' };
+      const timeout = this.timeout();
+      const batch = src ? undefined : { root, name: name!, version, parameters: delivered, url: url.href, timeout };
+      return { url: url.href, baseUrl: root + '/r', timeout, batch };
     }
 
     private emit(type: string, detail: unknown) {

@@ -19,6 +19,8 @@ export interface ActionConfig {
   version: string;
   action: string;
   input?: unknown;
+  /** Milliseconds the call may take before it fails with TIMEOUT (default 10 000). */
+  timeout?: number;
 }
 
 export interface Mikr0Global {
@@ -47,8 +49,8 @@ function install(): Mikr0Global {
     loaded: true,
     registry,
     events: createEventBus(),
-    getAction: ({ registry: root = registry, name, version, action, input }) =>
-      callAction({ baseUrl: `${root.replace(/\/+$/, '')}/r`, name, version }, action, input),
+    getAction: ({ registry: root = registry, name, version, action, input, timeout }) =>
+      callAction({ baseUrl: `${root.replace(/\/+$/, '')}/r`, name, version, timeout }, action, input),
   };
   window.mikr0 = mikr0;
   if (!customElements.get('mikro-component')) customElements.define('mikro-component', defineMikroComponent(registry));

@@ -11,6 +11,19 @@ export interface ComponentTarget {
   baseUrl: string;
   name: string;
   version: string;
+  /** Milliseconds an action call may take before it fails with TIMEOUT (default 10 000). */
+  timeout?: number;
+}
+
+/** How long a render or action request may take, retries included, before it fails with TIMEOUT. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface RequestOptions {
+  /** More attempts for network errors and 5xx (default 1). */
+  retries?: number;
+  backoff?: number;
+  /** The whole request's deadline in ms, retries included (default 10 000). */
+  timeout?: number;
 }
 
 /**
@@ -30,27 +43,45 @@ export const componentPath = (name: string, version: string) => `${encodeURIComp
 export async function callAction(target: ComponentTarget, action: string, input?: unknown): Promise<any> {
   const url = `${target.baseUrl}/action/${componentPath(target.name, target.version)}`;
   const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ action, input }) };
-  const { body } = await requestJson(url, init, 0);
+  const { body } = await requestJson(url, init, { retries: 0, timeout: target.timeout });
   return body?.data;
 }
 
 /**
  * fetch + JSON with the registry's error envelope. `retries` more attempts, with backoff, for
- * network errors and 5xx (never for 4xx: the same request would fail the same way).
+ * network errors and 5xx (never for 4xx: the same request would fail the same way), all
+ * within `timeout`: a registry that accepts the connection and never answers is a TIMEOUT.
  */
-export async function requestJson(url: string, init: FetchInit = {}, retries = 1, backoff = 250): Promise<{ body: any; status: number }> {
+export async function requestJson(url: string, init: FetchInit = {}, options: RequestOptions = {}): Promise<{ body: any; status: number }> {
+  const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const controller = new platform.AbortController();
+  let timer: unknown;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = platform.setTimeout(() => {
+      controller.abort();
+      reject(createError({ status: 0, code: 'TIMEOUT', message: `${url} did not answer within ${timeout} ms` }));
+    }, timeout);
+  });
+  try {
+    return await Promise.race([attempts(url, { ...init, signal: controller.signal }, options.retries ?? 1, options.backoff ?? 250, controller.signal), deadline]);
+  } finally {
+    platform.clearTimeout(timer);
+  }
+}
+
+async function attempts(url: string, init: FetchInit, retries: number, backoff: number, signal: { aborted: boolean }): Promise<{ body: any; status: number }> {
   for (let attempt = 0; ; attempt++) {
     let response: FetchResponse;
     try {
       response = await platform.fetch(url, init);
     } catch (cause) {
-      if (attempt < retries) {
+      if (attempt < retries && !signal.aborted) {
         await sleep(backoff * 2 ** attempt);
         continue;
       }
       throw createError({ status: 0, code: 'NETWORK_ERROR', message: `Could not reach ${url}: ${(cause as Error)?.message ?? cause}`, cause });
     }
-    if (response.status >= 500 && attempt < retries) {
+    if (response.status >= 500 && attempt < retries && !signal.aborted) {
       await sleep(backoff * 2 ** attempt);
       continue;
     }

@@ -192,10 +192,15 @@ describe('<mikro-component>', () => {
   });
 
   test('404 and 500 put the element in a visible failed state and fire the error event; 5xx is retried once, 4xx never', async () => {
+    // Render attempts per component: a GET each, or an item of a batch (renders of one task go together).
     const renders = new Map<string, number>();
+    const count = (path: string) => renders.set(path, (renders.get(path) ?? 0) + 1);
     page.on('request', (request) => {
       const path = new URL(request.url()).pathname;
-      if (path.startsWith('/r/component/')) renders.set(path, (renders.get(path) ?? 0) + 1);
+      if (path.startsWith('/r/component/')) count(path);
+      if (path === '/r/batch') {
+        for (const c of JSON.parse(request.postData()!).components) count(`/r/component/${c.name}${c.version ? `/${c.version}` : ''}`);
+      }
     });
     await open(
       `<mikro-component id="missing" name="nothing-here" version="1"></mikro-component>
