@@ -26,6 +26,9 @@ export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' |
       if (req.fragment) req.fragment.parameters = raw;
       const record = await ctx.resolve(name, segments[0] ?? '');
       const target = ctx.target(record, req);
+      // Early hints: what the client will load next, for whatever reads response headers first
+      // (a CDN's 103 Early Hints, a page server passing them on, a proxy that preloads).
+      res.setHeader('Link', preloadLinks(target.src, target.css ?? []));
       if (req.fragment) sendHtml(res, 200, await ctx.core.fragment(target, raw, req.headers, req.fragment));
       else sendJsonText(res, 200, await ctx.core.render(target, raw, req.headers));
     } catch (error) {
@@ -34,4 +37,9 @@ export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' |
       ctx.metrics.renderDuration((performance.now() - start) / 1000);
     }
   };
+}
+
+/** `Link` header value: the client module to modulepreload, its stylesheets to preload. */
+function preloadLinks(src: string, css: string[]): string {
+  return [`<${encodeURI(src)}>; rel=modulepreload`, ...css.map((href) => `<${encodeURI(href)}>; rel=preload; as=style`)].join(', ');
 }

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderFragments } from '../../runtime/shared/compose.js';
 import { PAYLOAD_TYPE } from '../../runtime/shared/fragment.js';
-import { publishServer, startRegistry, type TestRegistry } from '../helpers.js';
+import { publish, publishServer, startRegistry, type TestRegistry } from '../helpers.js';
 
 let registry: TestRegistry;
 const html = (path: string, headers: Record<string, string> = {}) => fetch(`${registry.url}${path}`, { headers: { Accept: 'text/html', ...headers } });
@@ -34,6 +34,7 @@ beforeAll(async () => {
   );
   await publishServer(registry, 'hostile', `module.exports = { loader: () => ({ text: ${JSON.stringify(HOSTILE)} }), render: () => '<b>safe</b>' };`);
   await publishServer(registry, 'data-only', `module.exports = { loader: () => ({ n: 1 }) };`);
+  expect((await publish(registry, 'hello')).status).toBe(201);
   await publishServer(registry, 'broken-render', `module.exports = { loader: () => ({}), render: () => { throw new Error('template exploded'); } };`);
   await publishServer(registry, 'slow', `module.exports = { loader: () => new Promise((r) => setTimeout(() => r({ late: true }), 1500)), render: () => '<i>late</i>' };`);
   await publishServer(registry, 'huge-html', `module.exports = { loader: () => ({}), render: () => 'x'.repeat(2 * 1024 * 1024) };`);
@@ -65,6 +66,17 @@ describe('GET /r/component with Accept: text/html', () => {
     expect(json.html).toBe(`<p class="card">Hello, World!</p><img src="${registry.url}/r/static/card/1.0.0/assets/logo.svg">`);
     expect(json.data.logo).toBe(`${registry.url}/r/static/card/1.0.0/assets/logo.svg`);
     expect(await (await html('/r/component/card/1.0.0')).text()).not.toContain('__mikr0_static__');
+  });
+
+  test('a render answers Link headers for the client module and its stylesheets (early hints)', async () => {
+    for (const accept of ['application/json', 'text/html']) {
+      const res = await fetch(`${registry.url}/r/component/card/1.0.0`, { headers: { Accept: accept } });
+      expect(res.headers.get('link'), accept).toBe(`<${registry.url}/r/static/card/1.0.0/template.js>; rel=modulepreload`);
+    }
+    const hello = await fetch(`${registry.url}/r/component/hello/1.0.0?name=Ann`);
+    expect(hello.headers.get('link')).toBe(
+      `<${registry.url}/r/static/hello/1.0.0/template.js>; rel=modulepreload, <${registry.url}/r/static/hello/1.0.0/style.css>; rel=preload; as=style`,
+    );
   });
 
   test('JSON stays the answer for fetch() and for clients that prefer it', async () => {
