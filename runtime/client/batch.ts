@@ -7,7 +7,7 @@
  */
 import type { RenderPayload } from '../shared/api.js';
 import { createError, errorFromEnvelope } from '../shared/errors.js';
-import { requestJson } from '../shared/registry-client.js';
+import { requestJson, withDeadline } from '../shared/registry-client.js';
 
 export interface RenderRequest {
   /** The registry's root URL. */
@@ -34,7 +34,9 @@ let queue: Pending[] = [];
 
 /** The render payload for `request`, from a batch with the other renders of this task or a GET. */
 export function requestRender(request: RenderRequest): Promise<Answer> {
-  return new Promise((resolve, reject) => enqueue({ ...request, attempt: 0, deadline: performance.now() + request.timeout, resolve, reject }));
+  const answer = new Promise<Answer>((resolve, reject) => enqueue({ ...request, attempt: 0, deadline: performance.now() + request.timeout, resolve, reject }));
+  // Each element's own deadline, whatever its batch does.
+  return withDeadline(answer, request.timeout, `${request.url} did not answer`);
 }
 
 function enqueue(pending: Pending) {
@@ -61,8 +63,6 @@ function flush() {
 }
 
 async function send(root: string, group: Pending[]) {
-  // Each element's own deadline, whatever the batch does.
-  const timers = group.map((p) => setTimeout(() => p.reject(timedOut(p)), left(p)));
   try {
     const body = JSON.stringify({
       components: group.map((p) => ({ name: p.name, version: p.version ?? undefined, parameters: p.parameters, timeout: Math.min(left(p), 60_000) })),
@@ -80,10 +80,7 @@ async function send(root: string, group: Pending[]) {
     });
   } catch (error) {
     for (const p of group) p.reject(error);
-  } finally {
-    for (const timer of timers) clearTimeout(timer);
   }
 }
 
 const left = (p: Pending) => Math.max(1, Math.round(p.deadline - performance.now()));
-const timedOut = (p: Pending) => createError({ status: 0, code: 'TIMEOUT', message: `${p.url} did not answer within ${p.timeout} ms` });

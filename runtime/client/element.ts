@@ -8,7 +8,7 @@
 import { createError, isMikr0Error, type Mikr0Error } from '../shared/errors.js';
 import type { RenderPayload } from '../shared/api.js';
 import { PAYLOAD_TYPE } from '../shared/fragment.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, registryRoot, requestJson } from '../shared/registry-client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, registryRoot, requestJson, withDeadline } from '../shared/registry-client.js';
 import { requestRender, type RenderRequest } from './batch.js';
 import { compressParameters } from './compress.js';
 
@@ -32,37 +32,32 @@ export const live = new Set<MikroComponentElement>();
 export const hotModules = new Map<string, ClientModule>();
 export const urlPath = (url: string) => new URL(url, location.href).pathname;
 
-const stylesheets = new Map<string, Promise<void>>();
-function loadStylesheet(href: string): Promise<void> {
-  if (!stylesheets.has(href)) {
-    stylesheets.set(
+/** Stylesheets loading or loaded, per document or shadow root. */
+const stylesheets = new WeakMap<Document | ShadowRoot, Map<string, Promise<void>>>();
+function loadStylesheet(href: string, root: Document | ShadowRoot = document): Promise<void> {
+  let loaded = stylesheets.get(root);
+  if (!loaded) stylesheets.set(root, (loaded = new Map()));
+  if (!loaded.has(href)) {
+    loaded.set(
       href,
       new Promise((resolve) => {
         // A fragment's page already links it: wait for that link rather than add another.
         const absolute = new URL(href, document.baseURI).href;
-        const present = [...document.querySelectorAll<HTMLLinkElement>('link[rel~="stylesheet"]')].find((l) => l.href === absolute);
+        const present = [...root.querySelectorAll<HTMLLinkElement>('link[rel~="stylesheet"]')].find((l) => l.href === absolute);
         if (present?.sheet) return resolve();
         const link = present ?? Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
         // A stylesheet that fails must not keep the component from mounting.
         link.addEventListener('load', () => resolve());
         link.addEventListener('error', () => resolve());
-        if (!present) document.head.append(link);
+        if (!present) (root === document ? document.head : root).append(link);
       }),
     );
   }
-  return stylesheets.get(href)!;
+  return loaded.get(href)!;
 }
 
 const invalid = (message: string) => createError({ status: 0, code: 'BAD_REQUEST', message });
 
-/** `work`, or a TIMEOUT once `ms` have passed (a module whose server accepts and never answers). */
-function within<T>(work: Promise<T>, ms: number, url: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(createError({ status: 0, code: 'TIMEOUT', message: `${url} did not load within ${ms} ms` })), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /** What the runtime itself (HMR) uses of an element; the rest is private. */
 export interface MikroComponentElement extends HTMLElement {
@@ -84,6 +79,26 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
     private observer: IntersectionObserver | null = null;
     /** The payload a page server inlined, used by the first render instead of a request. */
     private inlined: InlinedPayload | null = null;
+    private shadowTarget: HTMLElement | null = null;
+
+    /**
+     * Where the component renders: the element itself, or with `isolate`, a container in an
+     * open shadow root whose styles are its own (`:host { all: initial }` stops the page's
+     * inherited ones too). Server HTML already in the element moves in with its nodes.
+     */
+    private get target(): HTMLElement {
+      if (!this.hasAttribute('isolate')) return this;
+      if (!this.shadowTarget) {
+        const root = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
+        const style = document.createElement('style');
+        style.textContent = ':host{all:initial}';
+        this.shadowTarget = document.createElement('div');
+        this.shadowTarget.style.display = 'contents';
+        this.shadowTarget.append(...this.childNodes);
+        root.append(style, this.shadowTarget);
+      }
+      return this.shadowTarget;
+    }
 
     connectedCallback() {
       // Upgraded while the parser is still inside it: its children (server HTML, payload) come later.
@@ -209,12 +224,12 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
             await this.unmount();
             if (run !== this.run) return;
             this.removeAttribute('error');
-            this.innerHTML = payload.html!;
+            this.target.innerHTML = payload.html!;
           }
         }
         const [module] = await Promise.all([
-          hotModules.get(urlPath(payload.src)) ?? within(import(/* @vite-ignore */ payload.src) as Promise<ClientModule>, this.timeout(), payload.src),
-          ...(payload.css ?? []).map(loadStylesheet),
+          hotModules.get(urlPath(payload.src)) ?? withDeadline(import(/* @vite-ignore */ payload.src) as Promise<ClientModule>, this.timeout(), `${payload.src} did not load`),
+          ...(payload.css ?? []).map((href) => loadStylesheet(href, this.target.getRootNode() as Document | ShadowRoot)),
         ]);
         if (run !== this.run) return;
         await this.unmount();
@@ -231,10 +246,10 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
       if (!hydrate && typeof module.mount !== 'function') throw createError({ status: 0, code: 'BAD_REQUEST', message: `${payload.src} has no mount() to call` });
       this.mounted = { module, payload, baseUrl };
       // After a failure, the failed-state content makes way for the component.
-      if (this.hasAttribute('error')) this.replaceChildren();
+      if (this.hasAttribute('error')) this.target.replaceChildren();
       this.removeAttribute('error');
       const meta = { baseUrl, name: payload.name, version: payload.version };
-      await (hydrate ? module.hydrate!(this, payload.data, meta) : module.mount!(this, payload.data, meta));
+      await (hydrate ? module.hydrate!(this.target, payload.data, meta) : module.mount!(this.target, payload.data, meta));
       this.setAttribute('state', 'mounted');
       this.emit('mounted', { name: payload.name, version: payload.version, hydrated: hydrate });
     }
@@ -244,7 +259,7 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
       if (!current) return;
       this.mounted = null;
       try {
-        await current.module.unmount?.(this);
+        await current.module.unmount?.(this.target);
       } finally {
         this.emit('unmounted', { name: current.payload.name, version: current.payload.version });
       }
@@ -258,13 +273,13 @@ export function defineMikroComponent(defaultRegistry: string): new () => MikroCo
       this.setAttribute('state', 'failed');
       this.setAttribute('error', error.code);
       if (this.fallback?.length) {
-        this.replaceChildren(...this.fallback.map((node) => node.cloneNode(true)));
+        this.target.replaceChildren(...this.fallback.map((node) => node.cloneNode(true)));
       } else {
         const message = document.createElement('p');
         message.className = 'mikr0-error';
         message.setAttribute('role', 'alert');
         message.textContent = `${this.getAttribute('name') ?? 'Component'} could not be shown: ${error.message}`;
-        this.replaceChildren(message);
+        this.target.replaceChildren(message);
       }
       const detail = { status: error.status, code: error.code, message: error.message, details: error.details, url: this.lastUrl };
       this.emit('error', detail);

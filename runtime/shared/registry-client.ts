@@ -53,20 +53,21 @@ export async function callAction(target: ComponentTarget, action: string, input?
  * within `timeout`: a registry that accepts the connection and never answers is a TIMEOUT.
  */
 export async function requestJson(url: string, init: FetchInit = {}, options: RequestOptions = {}): Promise<{ body: any; status: number }> {
-  const timeout = options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const controller = new platform.AbortController();
+  const work = attempts(url, { ...init, signal: controller.signal }, options.retries ?? 1, options.backoff ?? 250, controller.signal);
+  return withDeadline(work, options.timeout ?? DEFAULT_REQUEST_TIMEOUT_MS, `${url} did not answer`, () => controller.abort());
+}
+
+/** `work`, or a TIMEOUT error (`<what> within <ms> ms`) once `ms` have passed; `onTimeout` then stops what is left. */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
   let timer: unknown;
-  const deadline = new Promise<never>((_, reject) => {
+  const late = new Promise<never>((_, reject) => {
     timer = platform.setTimeout(() => {
-      controller.abort();
-      reject(createError({ status: 0, code: 'TIMEOUT', message: `${url} did not answer within ${timeout} ms` }));
-    }, timeout);
+      onTimeout?.();
+      reject(createError({ status: 0, code: 'TIMEOUT', message: `${what} within ${ms} ms` }));
+    }, ms);
   });
-  try {
-    return await Promise.race([attempts(url, { ...init, signal: controller.signal }, options.retries ?? 1, options.backoff ?? 250, controller.signal), deadline]);
-  } finally {
-    platform.clearTimeout(timer);
-  }
+  return Promise.race([work, late]).finally(() => platform.clearTimeout(timer));
 }
 
 async function attempts(url: string, init: FetchInit, retries: number, backoff: number, signal: { aborted: boolean }): Promise<{ body: any; status: number }> {
