@@ -23,6 +23,10 @@ interface Options {
   compress?: number | `${number}`;
   /** `lazy`: render when scrolled into view (default: at once). */
   loading?: 'lazy' | 'eager';
+  /** Milliseconds the render may take before the element fails with TIMEOUT (default 10 000). */
+  timeout?: number | `${number}`;
+  /** Render into an open shadow root: the page's styles stay out, the component's own apply. */
+  isolate?: boolean | '';
 }
 
 /** A component by `name` (with `version`, `registry`), or by a full render URL in `src`. */
