@@ -42,6 +42,14 @@ export interface Mikr0Options {
    * allowed; `false` turns fetch off. Set it as the registry you publish to has it.
    */
   fetch?: FetchPolicyOptions | false;
+  /**
+   * Packages the components of a page share in the browser, each loaded once per compatible
+   * version (the range your package.json declares): react (+ react-dom), preact, vue, svelte and
+   * solid-js by default; list more (`['some-lib']`, or a sub-entry such as `'preact/compat'`,
+   * which joins its package's group). `false` bundles everything into the component, unshared.
+   * Built bundles only: `vite dev` serves one copy per page anyway.
+   */
+  shared?: string[] | false;
 }
 
 export interface ResolvedOptions {
@@ -59,6 +67,8 @@ export interface ResolvedOptions {
   fallbackTimeout: number;
   timeout: number;
   fetch: FetchPolicyOptions | false | undefined;
+  /** Packages shared in the browser beyond the defaults, or false: nothing shared. */
+  shared: string[] | false;
 }
 
 /** The bundle folder of a project that is also an app (has an index.html): beside the app's dist. */
@@ -92,6 +102,10 @@ export function resolveOptions(options: Mikr0Options, root: string, env: NodeJS.
   } catch (error: any) {
     throw new Error(`mikr0: the \`fetch\` option is not valid: ${error?.message ?? error}`);
   }
+  const shared = options.shared ?? [];
+  if (shared !== false && (!Array.isArray(shared) || shared.some((s) => typeof s !== 'string' || !s || s.startsWith('.') || path.isAbsolute(s)))) {
+    throw new Error(`mikr0: shared must be a list of package names (such as ['some-lib']) or false, got ${JSON.stringify(shared)}`);
+  }
   const page = fs.existsSync(path.join(root, 'index.html'));
   return {
     root,
@@ -107,5 +121,6 @@ export function resolveOptions(options: Mikr0Options, root: string, env: NodeJS.
     fallbackTimeout: options.fallbackTimeout ?? 5000,
     timeout,
     fetch: options.fetch,
+    shared,
   };
 }

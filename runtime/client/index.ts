@@ -6,8 +6,10 @@
 import { callAction, registryRoot } from '../shared/registry-client.js';
 import { defineMikroComponent, hotModules, live, urlPath as path } from './element.js';
 import { createEventBus, type EventBus } from './events.js';
+import type { ShareFunction } from './share.js';
 
 export type { EventBus, Listener } from './events.js';
+export type { ShareFunction, SharedModule } from './share.js';
 export type { MikroComponentElement } from './element.js';
 // Also declares HTMLElementTagNameMap['mikro-component'] (the JSX typings in jsx/ need it too).
 export type { MikroComponentAttributes } from './jsx/attributes.js';
@@ -29,6 +31,13 @@ export interface Mikr0Global {
   registry: string;
   events: EventBus;
   getAction(config: ActionConfig): Promise<any>;
+  /**
+   * The page's share scope (`globalThis.mikr0Share`, runtime/client/share.ts), where components
+   * get their framework packages. The first shared component's template.js installs it: each
+   * carries the scope anyway (one imported by hand works without this runtime), so the runtime
+   * does not carry a second copy within its 5 kB budget. Undefined until then.
+   */
+  readonly share: ShareFunction | undefined;
 }
 
 declare global {
@@ -51,6 +60,9 @@ function install(): Mikr0Global {
     events: createEventBus(),
     getAction: ({ registry: root = registry, name, version, action, input, timeout }) =>
       callAction({ baseUrl: `${root.replace(/\/+$/, '')}/r`, name, version, timeout }, action, input),
+    get share() {
+      return globalThis.mikr0Share;
+    },
   };
   window.mikr0 = mikr0;
   if (!customElements.get('mikro-component')) customElements.define('mikro-component', defineMikroComponent(registry));
