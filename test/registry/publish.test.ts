@@ -201,17 +201,27 @@ describe('credentials', () => {
     expect((await res.json()).error.message).toMatch(/admin/);
   });
 
-  test('repeated bad credentials → 401s, then 429 even for good ones, and the registry keeps serving', async () => {
+  test('a credential that keeps failing is locked out (429, Retry-After); a valid token is never refused for it; the failing client is slowed down', async () => {
     const body = rawTarGz(bundleEntries('x', '1.0.0'));
+    const wrong = 'Bearer mikr0_aaaaaaaaaaaa_' + 'b'.repeat(32);
     const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await put('x', '1.0.0', body, 'Bearer mikr0_aaaaaaaaaaaa_' + 'b'.repeat(32))).status);
-    statuses.push((await put('x', '1.0.0', body, `Basic ${Buffer.from('admin:wrong').toString('base64')}`)).status);
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
-    const body2 = await expectRefused(async () => {
-      const limited = await put('x', '1.0.0', body);
-      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-      return limited;
-    }, 429, /Too many/);
-    expect(body2.error.code).toBe('RATE_LIMITED');
+    for (let i = 0; i < 5; i++) statuses.push((await put('x', '1.0.0', body, wrong)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    // The same credential again: locked out, told when to retry.
+    const locked = await expectRefused(async () => {
+      const res = await put('x', '1.0.0', body, wrong);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      return res;
+    }, 429, /Too many failed attempts with these credentials: they are refused for \d+ s/);
+    expect(locked.error.code).toBe('RATE_LIMITED');
+    // Another wrong credential from the same client is checked (401), only answered later.
+    const started = Date.now();
+    expect((await put('x', '1.0.0', body, `Basic ${Buffer.from('admin:wrong').toString('base64')}`)).status).toBe(401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    // A valid token from the same client: accepted, at full speed.
+    const valid = Date.now();
+    const accepted = await put('x', '1.0.0', body);
+    expect(accepted.status, await accepted.clone().text()).toBe(201);
+    expect(Date.now() - valid).toBeLessThan(400);
   });
 });
