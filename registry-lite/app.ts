@@ -12,6 +12,7 @@ import { healthMiddleware } from './middlewares/health.js';
 import { metricsMiddleware, requestMetricsMiddleware } from './middlewares/metrics.js';
 import { publishMiddleware } from './middlewares/publish.js';
 import { renderMiddleware } from './middlewares/render.js';
+import { requestIdMiddleware } from './middlewares/request-id.js';
 import { staticMiddleware } from './middlewares/static.js';
 import { uiMiddleware } from './middlewares/ui.js';
 
@@ -19,6 +20,8 @@ export function createApp(ctx: RegistryContext): connect.Server {
   const app = connect();
   const use = app.use.bind(app) as (route: string, fn: (...args: any[]) => unknown) => void;
 
+  // Every response gets an x-request-id; log lines about the request name it.
+  app.use(requestIdMiddleware() as connect.NextHandleFunction);
   // Count every response, whatever answers it.
   app.use(requestMetricsMiddleware(ctx) as connect.NextHandleFunction);
   // Browser pages on other origins may call the public routes (never publish/admin).

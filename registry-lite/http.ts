@@ -10,6 +10,8 @@ export type Req = IncomingMessage & {
   route?: string;
   /** Set when the client asked for an HTML fragment: an error then answers the failed fragment. */
   fragment?: FragmentRequest;
+  /** `x-request-id` (request-id.ts): the caller's, or made here. */
+  id?: string;
 };
 export type Res = ServerResponse;
 export type Next = (error?: unknown) => void;

@@ -66,7 +66,7 @@ export function batchMiddleware(ctx: Pick<RegistryContext, 'core' | 'logger' | '
             }
             return `{"status":200,"response":${payload}}`;
           } catch (error) {
-            return itemError(item.name, error);
+            return itemError(item.name, error, req.id);
           }
         }),
       );
@@ -79,10 +79,10 @@ export function batchMiddleware(ctx: Pick<RegistryContext, 'core' | 'logger' | '
   };
 
   /** One failed item; it never fails the batch, whatever was thrown. */
-  function itemError(name: string, error: unknown): string {
+  function itemError(name: string, error: unknown, requestId: string | undefined): string {
     const normal = normalizeError(error);
     const status = Number.isInteger(normal.status) ? normal.status : 500;
-    if (status >= 500) ctx.logger.error(`mikr0: batch render of ${name} failed: ${normal.message}`);
+    if (status >= 500) ctx.logger.error(`mikr0: batch render of ${name} failed (request ${requestId}): ${normal.message}`);
     try {
       return `{"status":${status},"response":${JSON.stringify(toEnvelope(normal))}}`;
     } catch {
