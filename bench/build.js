@@ -31,6 +31,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { withProductionEnv } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -62,17 +63,6 @@ async function writeProject(dir) {
     const target = path.join(repo, 'node_modules', name);
     await fs.access(target).catch(() => fail(`${target} is missing: run npm install`));
     await fs.symlink(target, path.join(modules, name), 'dir');
-  }
-}
-
-async function withProductionEnv(fn) {
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    return await fn();
-  } finally {
-    if (nodeEnv === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = nodeEnv;
   }
 }
 

@@ -25,6 +25,18 @@ export function fail(message) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Runs `fn` with NODE_ENV=production (Vite builds React's production code then), restoring it after. */
+export async function withProductionEnv(fn) {
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await fn();
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Child processes
 

@@ -39,7 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { distDir, fail, printTable, quantile, runBench, startRegistry, stopServer, treeCpuMs, waitFor } from './harness.js';
+import { distDir, fail, printTable, quantile, runBench, startRegistry, stopServer, treeCpuMs, waitFor, withProductionEnv } from './harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -94,17 +94,6 @@ export function dataOnlyEntry(source) {
     if (left.length) fail(`the data-only entry still uses ${identifier} after the removal:\n${left.join('\n')}`);
   }
   return out;
-}
-
-async function withProductionEnv(fn) {
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    return await fn();
-  } finally {
-    if (nodeEnv === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = nodeEnv;
-  }
 }
 
 /**
