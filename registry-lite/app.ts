@@ -1,7 +1,9 @@
 /** The registry's one ordered middleware list. */
 import connect from 'connect';
 import type { RegistryContext } from './context.js';
+import { accessLogMiddleware } from './middlewares/access-log.js';
 import { actionMiddleware } from './middlewares/action.js';
+import { auditMiddleware } from './middlewares/audit.js';
 import { batchMiddleware } from './middlewares/batch.js';
 import { clientMiddleware } from './middlewares/client.js';
 import { componentsMiddleware } from './middlewares/components.js';
@@ -14,7 +16,9 @@ import { publishMiddleware } from './middlewares/publish.js';
 import { renderMiddleware } from './middlewares/render.js';
 import { requestIdMiddleware } from './middlewares/request-id.js';
 import { staticMiddleware } from './middlewares/static.js';
+import { tokensMiddleware } from './middlewares/tokens.js';
 import { uiMiddleware } from './middlewares/ui.js';
+import { whoamiMiddleware } from './middlewares/whoami.js';
 
 export function createApp(ctx: RegistryContext): connect.Server {
   const app = connect();
@@ -22,6 +26,8 @@ export function createApp(ctx: RegistryContext): connect.Server {
 
   // Every response gets an x-request-id; log lines about the request name it.
   app.use(requestIdMiddleware() as connect.NextHandleFunction);
+  // A JSON line per response, for log collectors (logFormat 'json'; text logs stay as quiet as ever).
+  if (ctx.options.logFormat === 'json') app.use(accessLogMiddleware(ctx) as connect.NextHandleFunction);
   // Count every response, whatever answers it.
   app.use(requestMetricsMiddleware(ctx) as connect.NextHandleFunction);
   // Browser pages on other origins may call the public routes (never publish/admin).
@@ -44,6 +50,10 @@ export function createApp(ctx: RegistryContext): connect.Server {
   // Registry: list, detail, deprecate; publish (authenticated).
   use('/r/components', componentsMiddleware(ctx));
   use('/r/publish', publishMiddleware(ctx));
+  // Administration: tokens, the audit log, who the caller is.
+  use('/r/tokens', tokensMiddleware(ctx));
+  use('/r/audit', auditMiddleware(ctx));
+  use('/r/whoami', whoamiMiddleware(ctx));
   // The playground at /.
   if (ctx.options.ui) app.use(uiMiddleware() as connect.NextHandleFunction);
   // Nothing matched, and the one error boundary.

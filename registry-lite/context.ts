@@ -8,8 +8,9 @@ import { createRenderCore, type Executor, type RenderCore, type RenderTarget } f
 import { createSandbox, type Logger, type Sandbox } from '../runtime/node/sandbox/index.js';
 import { badRequest, createError, isMikr0Error, notFound } from '../runtime/shared/errors.js';
 import { createAuth, type Auth } from './auth.js';
-import type { Components, Tokens, VersionRecord } from './metadata/index.js';
+import type { Audit, Components, Tokens, Usage, VersionRecord } from './metadata/index.js';
 import { openDatabase } from './metadata/open.js';
+import { createLog } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { StorageDriver } from './storage/types.js';
@@ -19,6 +20,9 @@ export interface RegistryContext {
   options: ResolvedOptions;
   components: Components;
   tokens: Tokens;
+  audit: Audit;
+  /** Renders and action calls per version per day (counted in memory, flushed every few seconds). */
+  usage: Usage;
   storage: StorageDriver;
   /** The sandbox processes; null when the `executor` option runs server code instead. */
   sandbox: Sandbox | null;
@@ -28,8 +32,10 @@ export interface RegistryContext {
   logger: Logger;
   /** Hot client files, by storage key. */
   staticFiles: LRUCache<string, Uint8Array>;
-  /** The published version a request means, or a 400/404 that says why not. */
+  /** The published version a request means, or a 400/404 (410 for an unpublished one) that says why not. */
   resolve(name: string | null, range: string): Promise<VersionRecord>;
+  /** Counts a render of a version (usage statistics, metrics). */
+  rendered(record: VersionRecord): void;
   /** What the render path needs of a version, its URLs based where the request came in. */
   target(record: VersionRecord, req: Req): RenderTarget;
   /** The registry's root URL as the client reached it (or `publicUrl`). */
@@ -53,10 +59,14 @@ function codeCacheKey(record: VersionRecord): string {
 }
 
 export function createRegistryContext(options: ResolvedOptions): RegistryContext {
-  const metadata = openDatabase(options.database);
-  const { components, tokens } = metadata;
+  const log = createLog(options.logFormat, options.logger);
+  const logger = log.logger;
+  const metadata = openDatabase(options.database, {
+    usage: { onError: (error) => logger.warn(`mikr0: usage counts could not be saved, kept for the next try: ${(error as Error)?.message ?? error}`) },
+  });
+  const { components, tokens, audit, usage } = metadata;
   const storage = unavailableAs503(options.storage);
-  const logger = options.logger;
+  const metrics = createMetrics();
 
   const sandbox = options.executor ? null : createSandbox({
     loadSource: async (name, version) => {
@@ -105,6 +115,7 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
       const known = await components.has(name);
       throw notFound(known ? `${name} has no version matching "${range || 'latest'}"` : `Component "${name}" not found`);
     }
+    if (record.unpublishedAt !== null) throw gone(record);
     return record;
   }
 
@@ -138,15 +149,21 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
     options,
     components,
     tokens,
+    audit,
+    usage,
     storage,
     sandbox,
     core: createRenderCore(executor),
-    auth: createAuth(tokens, options.auth),
-    metrics: createMetrics(),
+    auth: createAuth(tokens, audit, options.auth, logger),
+    metrics,
     logger,
     // Hot client files stay in memory; versions are immutable, so entries never go stale.
     staticFiles: new LRUCache<string, Uint8Array>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (v) => v.length || 1 }),
     resolve,
+    rendered(record) {
+      usage.rendered(record.name, record.version);
+      metrics.rendered(record.name);
+    },
     target,
     origin: baseUrl,
     checks: {
@@ -157,8 +174,20 @@ export function createRegistryContext(options: ResolvedOptions): RegistryContext
       await sandbox?.close();
       await storage.dispose?.();
       await metadata.close();
+      // Last: lines logged while closing are written too.
+      log.flush();
     },
   };
+}
+
+/** 410 Gone for a version that was unpublished: it will not come back. */
+export function gone(record: VersionRecord) {
+  const on = new Date(record.unpublishedAt!).toISOString();
+  return createError({
+    status: 410,
+    code: 'GONE',
+    message: `${record.name}@${record.version} was unpublished on ${on}: use another version (see mikr0 info ${record.name})`,
+  });
 }
 
 /**

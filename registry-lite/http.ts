@@ -12,6 +12,8 @@ export type Req = IncomingMessage & {
   fragment?: FragmentRequest;
   /** `x-request-id` (request-id.ts): the caller's, or made here. */
   id?: string;
+  /** `name@version` once a render or action resolved it: the access log (json) names it. */
+  component?: string;
 };
 export type Res = ServerResponse;
 export type Next = (error?: unknown) => void;

@@ -22,7 +22,11 @@ export type { Executor, ExecuteJob, ExecuteResult } from '../runtime/node/render
 export { memoryDriver } from './storage/drivers/memory.js';
 export { filesystemDriver } from './storage/drivers/filesystem.js';
 export type {
+  AuditAction,
+  AuditEntry,
+  AuditQuery,
   ComponentSummary,
+  UsageRow,
   MetadataBackend,
   MetadataChange,
   Scope,
@@ -31,7 +35,16 @@ export type {
   VersionEntry,
   VersionRecord,
 } from './metadata/types.js';
-export { createMetadata, SCOPES, type Metadata } from './metadata/index.js';
+export {
+  AUDIT_ACTIONS,
+  createMetadata,
+  nameAllowed,
+  parseDuration,
+  parseNamePatterns,
+  SCOPES,
+  type Actor,
+  type Metadata,
+} from './metadata/index.js';
 // The backends load their drivers only when opened: importing this file never loads better-sqlite3.
 export { memoryBackend } from './metadata/memory.js';
 export { sqliteBackend } from './metadata/sqlite.js';
@@ -62,7 +75,7 @@ export interface Registry {
    * follows the code through `update`. Only on the memory database, where nothing outlives the
    * process — a stored version never changes.
    */
-  develop(record: Omit<VersionRecord, 'deprecated' | 'prefix'>): Promise<{ update(manifest: Manifest): Promise<void> }>;
+  develop(record: Omit<VersionRecord, 'deprecated' | 'prefix' | 'unpublishedAt'>): Promise<{ update(manifest: Manifest): Promise<void> }>;
   /** Publishes a bundle (a tar.gz as `mikr0 publish` packs it) as `PUT /r/publish` does: same checks, same 400/409s. */
   publish(name: string, version: string, tarball: Uint8Array): Promise<PublishResult>;
 }

@@ -1,9 +1,10 @@
 /**
  * Copies a registry's data from one pair of stores to another (SQLite + a folder → PostgreSQL
  * + S3, or between any two backends and drivers), through the backend and driver interfaces
- * only. What a registry needs: every version's row as it is (dates, deprecation, manifest,
- * prefix), every file under the version's storage prefix, and every token (its hash: secrets
- * are never known), so links, ranges and tokens keep working on the target.
+ * only. What a registry needs: every version's row as it is (dates, deprecation, unpublishing,
+ * manifest, prefix), every file under the version's storage prefix, every token (its hash:
+ * secrets are never known; its name patterns and expiry), the audit log and the usage counts,
+ * so links, ranges, tokens and history keep working on the target.
  *
  * Resumable by construction: a version's files are copied before its row is inserted, so the
  * target never shows a version without its files; a version already there (the same upload:
@@ -12,6 +13,10 @@
  * running registry allows (SQLite WAL), so it need not stop; what it publishes meanwhile is
  * for a second run. V8 code caches (`_v8-cache/…`) and leftovers of failed publishes are not
  * copied: the first are rebuilt on first use, the second belong to no version.
+ *
+ * The audit log and usage counts have no identity that survives a copy (ids are the target's,
+ * counts add up), so they are copied only where the target has none yet: the whole log into an
+ * empty log, a component's counts to a component without any. A second run copies neither again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +68,12 @@ export interface MigrationSummary {
   /** `updated`: revoked in the source after an earlier run copied the token, and now on the target too. */
   tokens: { copied: number; skipped: number; updated: number; conflicts: number };
   deprecations: number;
+  /** Versions unpublished on the target because they are in the source (copied so, or unpublished there since). */
+  unpublished: number;
+  /** Entries of the audit log; `skipped`: the target has a log of its own, so none were copied. */
+  audit: { copied: number; skipped: number };
+  /** Usage rows (one version on one day); `skipped`: of components that have counts on the target already. */
+  usage: { copied: number; skipped: number };
   /** One line per version or token that was not copied, and why. */
   problems: string[];
   ms: number;
@@ -72,6 +83,10 @@ export interface MigrationSummary {
 export type MigrationError = Error & { side: 'from' | 'to' };
 
 const PAGE = 100;
+/** Audit entries read at once. */
+const AUDIT_PAGE = 1000;
+/** Before every usage day there is: `getUsage` from here returns all of a component's rows. */
+const FIRST_DAY = '0000-01-01';
 /** Files copied at once within a version: enough to hide a cloud store's latency. */
 const PARALLEL = 8;
 
@@ -159,6 +174,9 @@ async function copyAll(from: Opened, to: Opened, first: { names: string[]; total
     bytes: 0,
     tokens: { copied: 0, skipped: 0, updated: 0, conflicts: 0 },
     deprecations: 0,
+    unpublished: 0,
+    audit: { copied: 0, skipped: 0 },
+    usage: { copied: 0, skipped: 0 },
     problems: [],
     ms: 0,
   };
@@ -175,6 +193,7 @@ async function copyAll(from: Opened, to: Opened, first: { names: string[]; total
         progress.files += result.files;
         progress.bytes += result.bytes;
         if (result.deprecated) summary.deprecations++;
+        if (result.unpublished) summary.unpublished++;
         if (result.problem) summary.problems.push(`${name}@${record.version}: ${result.problem}`);
       }
       summary.versions.copied += progress.copied;
@@ -183,10 +202,12 @@ async function copyAll(from: Opened, to: Opened, first: { names: string[]; total
       summary.versions.failed += progress.failed;
       summary.files += progress.files;
       summary.bytes += progress.bytes;
+      await copyUsage(from, to, name, summary, options.dryRun);
       options.onComponent?.(progress);
     }
   }
   await copyTokens(from, to, summary, options.dryRun);
+  await copyAudit(from, to, summary, options.dryRun);
   summary.ms = performance.now() - started;
   return summary;
 }
@@ -196,6 +217,7 @@ interface VersionResult {
   files: number;
   bytes: number;
   deprecated?: boolean;
+  unpublished?: boolean;
   problem?: string;
 }
 
@@ -205,8 +227,10 @@ async function copyVersion(from: Opened, to: Opened, record: VersionRecord, dryR
   if (existing && !sameUpload(existing, record)) return conflict(existing);
   const keys = await from.storage.getKeys(prefix);
   // Every file the manifest names must be there, or the target would serve a broken version.
+  // An unpublished version is never served: its files may be gone, what is left is copied.
+  const unpublished = record.unpublishedAt !== null;
   const stored = new Set(keys);
-  const lost = Object.keys(record.manifest.files).filter((file) => !stored.has(`${prefix}/${file}`));
+  const lost = unpublished ? [] : Object.keys(record.manifest.files).filter((file) => !stored.has(`${prefix}/${file}`));
   if (lost.length) return { outcome: 'failed', files: 0, bytes: 0, problem: `the source lacks ${lost.join(', ')} under ${prefix}: not copied` };
   const present = existing ? new Set(await to.storage.getKeys(prefix)) : new Set<string>();
   const wanted = keys.filter((key) => !present.has(key));
@@ -215,14 +239,15 @@ async function copyVersion(from: Opened, to: Opened, record: VersionRecord, dryR
     // The manifest knows every file's size: a dry run reads no file.
     result.bytes = wanted.reduce((sum, key) => sum + (record.manifest.files[key.slice(prefix.length + 1)]?.size ?? 0), 0);
     result.deprecated = record.deprecated !== null && existing?.deprecated !== record.deprecated;
+    result.unpublished = unpublished && (existing?.unpublishedAt ?? null) === null;
     return result;
   }
   for (let i = 0; i < wanted.length; i += PARALLEL) {
-    const copied = await Promise.all(wanted.slice(i, i + PARALLEL).map((key) => copyFile(from, to, key)));
+    const copied = await Promise.all(wanted.slice(i, i + PARALLEL).map((key) => copyFile(from, to, key, unpublished)));
     result.bytes += copied.reduce((sum, size) => sum + size, 0);
   }
   if (!existing) {
-    const { deprecated: _, ...row } = record;
+    const { deprecated: _, unpublishedAt: __, ...row } = record;
     if (!(await to.backend.insertVersion(row))) {
       // Inserted meanwhile (another run, or a publish on the target): the same upload is fine.
       const winner = await to.backend.getVersion(name, version);
@@ -237,6 +262,11 @@ async function copyVersion(from: Opened, to: Opened, record: VersionRecord, dryR
     await to.backend.setDeprecated(name, version, record.deprecated);
     result.deprecated = true;
   }
+  // Unpublished in the source (before the copy, or since an earlier run): so on the target, at
+  // the same time. Right after the insert: a target registry may show the version for that moment.
+  if (record.unpublishedAt !== null && (existing?.unpublishedAt ?? null) === null) {
+    result.unpublished = await to.backend.unpublishVersion(name, version, record.unpublishedAt);
+  }
   return result;
 }
 
@@ -245,9 +275,11 @@ function conflict(existing: VersionRecord | null): VersionResult {
   return { outcome: 'conflicts', files: 0, bytes: 0, problem: `the target has another upload of this version${when}: not overwritten` };
 }
 
-async function copyFile(from: Opened, to: Opened, key: string): Promise<number> {
+async function copyFile(from: Opened, to: Opened, key: string, unpublished: boolean): Promise<number> {
   const bytes = await from.storage.getItemRaw(key);
-  // Files of a version are never removed while its row exists; gone means someone removed it by hand.
+  // Files of a version are never removed while its row exists (unless it is unpublished, when
+  // they may go at any time); gone means someone removed it by hand.
+  if (!bytes && unpublished) return 0;
   if (!bytes) throw new Error(`${key} disappeared from the source while it was copied`);
   await to.storage.setItemRaw(key, bytes);
   return bytes.byteLength;
@@ -268,6 +300,52 @@ async function copyTokens(from: Opened, to: Opened, summary: MigrationSummary, d
       summary.tokens.updated++;
     } else {
       summary.tokens.skipped++;
+    }
+  }
+}
+
+/** A component's usage rows, when the target has none of it (a second run must not add them twice). */
+async function copyUsage(from: Opened, to: Opened, name: string, summary: MigrationSummary, dryRun: boolean) {
+  const rows = await from.backend.getUsage(name, FIRST_DAY);
+  if (rows.length === 0) return;
+  if ((await to.backend.getUsage(name, FIRST_DAY)).length > 0) {
+    summary.usage.skipped += rows.length;
+    return;
+  }
+  if (!dryRun) await to.backend.addUsage(rows);
+  summary.usage.copied += rows.length;
+}
+
+/**
+ * The whole audit log, oldest first (so the target's ids keep its order), into an empty log
+ * only. Read newest first in pages whose bounds are fixed by id before anything is copied:
+ * entries appended meanwhile do not shift a page, and only the bounds are held in memory.
+ */
+async function copyAudit(from: Opened, to: Opened, summary: MigrationSummary, dryRun: boolean) {
+  const newest = await from.backend.listAudit({ limit: 1 });
+  if (newest.length === 0) return;
+  // Entries appended after this are the source's news: like a publish meanwhile, not this run's.
+  const bounds = [newest[0].id + 1];
+  let total = 0;
+  for (;;) {
+    const page = await from.backend.listAudit({ before: bounds[bounds.length - 1], limit: AUDIT_PAGE });
+    total += page.length;
+    if (page.length < AUDIT_PAGE) break;
+    bounds.push(page[page.length - 1].id);
+  }
+  if ((await to.backend.listAudit({ limit: 1 })).length > 0) {
+    summary.audit.skipped = total;
+    return;
+  }
+  if (dryRun) {
+    summary.audit.copied = total;
+    return;
+  }
+  for (const before of bounds.reverse()) {
+    const page = await from.backend.listAudit({ before, limit: AUDIT_PAGE });
+    for (const { id: _, ...entry } of page.reverse()) {
+      await to.backend.appendAudit(entry);
+      summary.audit.copied++;
     }
   }
 }

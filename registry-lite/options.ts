@@ -8,6 +8,7 @@ import { resolveFetchPolicy, type FetchPolicyOptions } from '../runtime/node/san
 import { databaseFromUrl, describeDatabase, resolveDatabase, type DatabaseOption } from './metadata/open.js';
 import { describeStorage, resolveStorage, storageFromUrl, type StorageOption } from './storage/open.js';
 import type { AuthOptions } from './auth.js';
+import { LOG_FORMATS, type LogFormat } from './log.js';
 
 export interface RegistryOptions {
   /** Folder for the SQLite database and the filesystem store (default `.mikr0`). */
@@ -68,7 +69,14 @@ export interface RegistryOptions {
   fetch?: FetchPolicyOptions | false;
   /** When a version that keeps timing out or crashing is cut off (default: 3 failures in 60 s → 30 s). */
   breaker?: BreakerOptions;
+  /** Where text lines go in the 'pretty' log format (default the console); called with `(message, fields?)`. */
   logger?: Logger;
+  /**
+   * 'pretty' (default): text lines through `logger`. 'json': one JSON object per line on stdout
+   * (pino; `logger` is not used), a line per request too: `{ time, level, requestId, method,
+   * path, status, duration, component?, msg: 'request' }`. Without this option: env `MIKR0_LOG_FORMAT`.
+   */
+  logFormat?: LogFormat;
   /**
    * Where server code runs instead of the sandbox processes (no process is started then).
    * `vite dev` runs the component under development through Vite's module runner this way.
@@ -178,7 +186,10 @@ export function resolveOptions(options: RegistryOptions, env: NodeJS.ProcessEnv 
     dangerouslyExposeProcessForTests: options.dangerouslyExposeProcessForTests === true,
     cacheSize: options.cacheSize,
     memoryLimitMb: options.memoryLimitMb,
-    logger: options.logger ?? console,
+    logger: options.logger,
+    logFormat: options.logFormat !== undefined || !env.MIKR0_LOG_FORMAT
+      ? checkLogFormat(options.logFormat)
+      : fromSetting('MIKR0_LOG_FORMAT', () => checkLogFormat(env.MIKR0_LOG_FORMAT)),
     executor: options.executor,
     clientUrl: options.clientUrl,
     fallback: checkFallback(options.fallback),
@@ -218,6 +229,12 @@ function checkFallback(fallback: RegistryOptions['fallback']): { url: string; ti
   return { url, timeout };
 }
 
+function checkLogFormat(value: unknown): LogFormat {
+  if (value === undefined) return 'pretty';
+  if (LOG_FORMATS.includes(value as LogFormat)) return value as LogFormat;
+  throw new TypeError(`logFormat must be ${LOG_FORMATS.map((f) => `"${f}"`).join(' or ')}, got ${JSON.stringify(value)}`);
+}
+
 function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyOptions | false | undefined {
   resolveFetchPolicy(fetch);
   return fetch;
@@ -230,7 +247,7 @@ function checkFetch(fetch: FetchPolicyOptions | false | undefined): FetchPolicyO
 const optionKeys = {
   dataDir: true, database: true, storage: true, dependencies: true, root: true, plugins: true, auth: true,
   cors: true, publicUrl: true, staticUrl: true, ui: true, limits: true, timeout: true, processes: true, workers: true,
-  cacheSize: true, memoryLimitMb: true, fetch: true, breaker: true, logger: true, executor: true, clientUrl: true, fallback: true,
+  cacheSize: true, memoryLimitMb: true, fetch: true, breaker: true, logger: true, logFormat: true, executor: true, clientUrl: true, fallback: true,
   dangerouslyExposeProcessForTests: true,
 } satisfies Record<keyof RegistryOptions, true>;
 

@@ -106,15 +106,16 @@ export function createComponents(backend: MetadataBackend) {
     const index = indexes.get(record.name);
     if (!index) return;
     const deprecated = record.deprecated !== null;
+    const unpublished = record.unpublishedAt !== null;
     const known = index.entries.find((e) => e.version === record.version);
-    if (known?.deprecated === deprecated) return;
-    if (known) known.deprecated = deprecated;
-    else insertSorted(index.entries, toEntry({ version: record.version, deprecated, publishedAt: record.publishedAt }));
+    if (known?.deprecated === deprecated && known.unpublished === unpublished) return;
+    if (known) Object.assign(known, { deprecated, unpublished });
+    else insertSorted(index.entries, toEntry({ version: record.version, deprecated, unpublished, publishedAt: record.publishedAt }));
     index.ranges.clear();
   }
 
   /**
-   * The exact version a request means: an exact version as is (deprecated or not), a range
+   * The exact version a request means: an exact version as is (deprecated or unpublished: the caller says 410), a range
    * (`1`, `1.x`, `^1.2.0`) or '' / 'latest' to the highest non-deprecated match (stable
    * before prerelease for latest). `undefined` for a range that is not valid semver.
    */
@@ -139,6 +140,32 @@ export function createComponents(backend: MetadataBackend) {
     return version === null ? null : get(name, version);
   }
 
+  /**
+   * A write to one version's state (deprecation, unpublish): the backend first, then what this
+   * process caches of it, in place. False when the backend changed nothing.
+   */
+  async function changeVersion(
+    name: string,
+    version: string,
+    write: () => Promise<boolean>,
+    entryChange: Partial<Pick<Entry, 'deprecated' | 'unpublished'>>,
+    recordChange: Partial<Pick<VersionRecord, 'deprecated' | 'unpublishedAt'>>,
+  ): Promise<boolean> {
+    const changed = await write();
+    const key = keyOf(name, version);
+    loading.delete(name);
+    fetching.delete(key);
+    if (!changed) return false;
+    const index = indexes.get(name);
+    const entry = index?.entries.find((e) => e.version === version);
+    if (entry) Object.assign(entry, entryChange);
+    else if (index) indexes.delete(name);
+    index?.ranges.clear();
+    const record = records.get(key);
+    if (record) records.set(key, { ...record, ...recordChange });
+    return true;
+  }
+
   return {
     get,
     resolve,
@@ -153,7 +180,7 @@ export function createComponents(backend: MetadataBackend) {
     },
 
     /** Inserts a new version; false when that version exists (the backend's uniqueness decides races). */
-    async insert(record: Omit<VersionRecord, 'deprecated'>): Promise<boolean> {
+    async insert(record: Omit<VersionRecord, 'deprecated' | 'unpublishedAt'>): Promise<boolean> {
       const inserted = await backend.insertVersion(record);
       const { name, version } = record;
       loading.delete(name);
@@ -164,30 +191,24 @@ export function createComponents(backend: MetadataBackend) {
         if (index && !index.entries.some((e) => e.version === version)) indexes.delete(name);
         return false;
       }
-      records.set(keyOf(name, version), { ...record, deprecated: null });
+      records.set(keyOf(name, version), { ...record, deprecated: null, unpublishedAt: null });
       if (index) {
-        insertSorted(index.entries, toEntry({ version, deprecated: false, publishedAt: record.publishedAt }));
+        insertSorted(index.entries, toEntry({ version, deprecated: false, unpublished: false, publishedAt: record.publishedAt }));
         index.ranges.clear();
       }
       return true;
     },
 
     /** Sets or clears (`null`) the deprecation message; false when the version does not exist. */
-    async deprecate(name: string, version: string, message: string | null): Promise<boolean> {
-      const changed = await backend.setDeprecated(name, version, message);
-      const key = keyOf(name, version);
-      loading.delete(name);
-      fetching.delete(key);
-      if (!changed) return false;
-      const index = indexes.get(name);
-      const entry = index?.entries.find((e) => e.version === version);
-      if (entry) entry.deprecated = message !== null;
-      else if (index) indexes.delete(name);
-      index?.ranges.clear();
-      const record = records.get(key);
-      if (record) records.set(key, { ...record, deprecated: message });
-      return true;
-    },
+    deprecate: (name: string, version: string, message: string | null): Promise<boolean> =>
+      changeVersion(name, version, () => backend.setDeprecated(name, version, message), { deprecated: message !== null }, { deprecated: message }),
+
+    /**
+     * Unpublishes a version: no range resolves to it any more, and its number stays taken.
+     * False when it is not published (or unpublished already).
+     */
+    unpublish: (name: string, version: string, at = Date.now()): Promise<boolean> =>
+      changeVersion(name, version, () => backend.unpublishVersion(name, version, at), { unpublished: true }, { unpublishedAt: at }),
 
     /** `vite dev` only: the component under development changed its schema or actions. */
     async replaceManifest(name: string, version: string, manifest: Manifest): Promise<boolean> {
@@ -223,7 +244,7 @@ export function createComponents(backend: MetadataBackend) {
       indexes.delete(name);
       index = await load(name);
     }
-    const { entries } = index;
+    const entries = index.entries.filter((e) => !e.unpublished);
     const latest = entries.find((e) => !e.deprecated && !e.parsed?.prerelease.length) ?? entries.find((e) => !e.deprecated) ?? null;
     const shown = latest ?? entries[0];
     const record = shown ? await get(name, shown.version) : null;
@@ -289,9 +310,10 @@ function insertSorted(entries: Entry[], entry: Entry): boolean {
   return true;
 }
 
-/** The highest non-deprecated version in `range`; for '*' (latest) a prerelease when no release is left. */
+/** The highest version in `range` that is neither deprecated nor unpublished; for '*' (latest) a prerelease when no release is left. */
 function pick(entries: Entry[], range: semver.Range): string | null {
-  for (const entry of entries) if (!entry.deprecated && entry.parsed && range.test(entry.parsed)) return entry.version;
-  if (range.range === '') return entries.find((e) => !e.deprecated)?.version ?? null;
+  const usable = (e: Entry) => !e.deprecated && !e.unpublished;
+  for (const entry of entries) if (usable(entry) && entry.parsed && range.test(entry.parsed)) return entry.version;
+  if (range.range === '') return entries.find(usable)?.version ?? null;
   return null;
 }

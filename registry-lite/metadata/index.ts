@@ -9,31 +9,43 @@
  * caches above hold keep being served meanwhile.
  */
 import { createError, isMikr0Error } from '../../runtime/shared/errors.js';
+import { createAudit } from './audit.js';
 import { createComponents } from './components.js';
 import { createTokens } from './tokens.js';
 import type { MetadataBackend } from './types.js';
+import { createUsage, type UsageOptions } from './usage.js';
 
 export type * from './types.js';
-export { SCOPES } from './tokens.js';
+export { SCOPES, nameAllowed, parseDuration, parseNamePatterns, tokenActor, type Verified } from './tokens.js';
+export { AUDIT_ACTIONS, type Actor, type Audit } from './audit.js';
+export type { Usage, VersionUsage } from './usage.js';
 
 /** The backend's data calls: the ones a request makes (ping, watch and close report their own way). */
 const DATA_CALLS = [
-  'getVersion', 'listVersions', 'getVersions', 'insertVersion', 'setDeprecated', 'replaceManifest', 'search',
-  'insertToken', 'getToken', 'listTokens', 'touchToken', 'revokeToken',
+  'getVersion', 'listVersions', 'getVersions', 'insertVersion', 'setDeprecated', 'unpublishVersion', 'replaceManifest', 'search',
+  'insertToken', 'getToken', 'listTokens', 'touchToken', 'revokeToken', 'appendAudit', 'listAudit', 'addUsage', 'getUsage',
 ] as const satisfies readonly (keyof MetadataBackend)[];
 
 /**
  * `explain` turns a backend's raw failure into the line to show (the PostgreSQL backend's
  * names the host and the option to fix; see open.ts); by default the error's first line.
  */
-export function createMetadata(backend: MetadataBackend, explain: (error: unknown) => unknown = (error) => error) {
+export function createMetadata(
+  backend: MetadataBackend,
+  explain: (error: unknown) => unknown = (error) => error,
+  options: { usage?: UsageOptions } = {},
+) {
   const guarded = unavailableAs503(backend, explain);
   const components = createComponents(guarded);
-  const tokens = createTokens(guarded);
+  const audit = createAudit(guarded);
+  const tokens = createTokens(guarded, audit);
+  const usage = createUsage(guarded, options.usage);
   return {
     backend,
     components,
     tokens,
+    audit,
+    usage,
     /**
      * Resolves once the database can be used (connected and migrated: the backend's `ready()`
      * when it has one, else `ping()`); rejects with the backend's one line naming what to fix.
@@ -42,9 +54,10 @@ export function createMetadata(backend: MetadataBackend, explain: (error: unknow
       const { ready } = backend as { ready?: () => Promise<void> };
       return typeof ready === 'function' ? ready.call(backend) : backend.ping();
     },
-    /** Stops watching and closes the backend. */
+    /** Stops watching, sends the usage counts still in memory, and closes the backend. */
     async close() {
       components.close();
+      await usage.close().catch(() => {});
       await backend.close();
     },
   };

@@ -5,7 +5,7 @@
  * caller changing a record it got (or gave) never changes what is stored, as with a database.
  */
 import type { Manifest } from '../../bundle/types.js';
-import type { MetadataBackend, TokenRow, VersionEntry, VersionRecord } from './types.js';
+import type { AuditEntry, MetadataBackend, TokenRow, UsageRow, VersionEntry, VersionRecord } from './types.js';
 
 interface Stored extends Omit<VersionRecord, 'manifest'> {
   /** As text, like a database column: parsed anew for every reader. */
@@ -15,6 +15,9 @@ interface Stored extends Omit<VersionRecord, 'manifest'> {
 export function memoryBackend(): MetadataBackend {
   const components = new Map<string, Map<string, Stored>>();
   const tokens = new Map<string, TokenRow>();
+  const audit: AuditEntry[] = [];
+  /** By `name\0version\0day`. */
+  const usage = new Map<string, UsageRow>();
   let closed = false;
 
   /** Like a closed database connection: every call after close() fails. */
@@ -37,7 +40,7 @@ export function memoryBackend(): MetadataBackend {
     async listVersions(name) {
       open();
       return [...(components.get(name)?.values() ?? [])].map(
-        (s): VersionEntry => ({ version: s.version, deprecated: s.deprecated !== null, publishedAt: s.publishedAt }),
+        (s): VersionEntry => ({ version: s.version, deprecated: s.deprecated !== null, unpublished: s.unpublishedAt !== null, publishedAt: s.publishedAt }),
       );
     },
     async getVersions(name) {
@@ -59,7 +62,15 @@ export function memoryBackend(): MetadataBackend {
         prefix: record.prefix,
         publishedAt: record.publishedAt,
         deprecated: null,
+        unpublishedAt: null,
       });
+      return true;
+    },
+    async unpublishVersion(name, version, at) {
+      open();
+      const found = stored(name, version);
+      if (!found || found.unpublishedAt !== null) return false;
+      found.unpublishedAt = at;
       return true;
     },
     async setDeprecated(name, version, message) {
@@ -92,17 +103,17 @@ export function memoryBackend(): MetadataBackend {
     async insertToken(row) {
       open();
       if (tokens.has(row.id)) throw new Error(`A token with id ${row.id} exists already`);
-      tokens.set(row.id, { ...row, scopes: [...row.scopes] });
+      tokens.set(row.id, copyToken(row));
     },
     async getToken(id) {
       open();
       const row = tokens.get(id);
-      return row ? { ...row, scopes: [...row.scopes] } : null;
+      return row ? copyToken(row) : null;
     },
     async listTokens() {
       open();
       // Insertion order breaks ties, as rowid does in SQLite (Array#sort is stable).
-      return [...tokens.values()].map((row) => ({ ...row, scopes: [...row.scopes] })).sort((a, b) => a.createdAt - b.createdAt);
+      return [...tokens.values()].map(copyToken).sort((a, b) => a.createdAt - b.createdAt);
     },
     async touchToken(id, at) {
       open();
@@ -117,6 +128,44 @@ export function memoryBackend(): MetadataBackend {
       return true;
     },
 
+    async appendAudit(entry) {
+      open();
+      audit.push({ ...entry, id: audit.length + 1 });
+    },
+    async listAudit(query) {
+      open();
+      const found: AuditEntry[] = [];
+      for (let i = audit.length - 1; i >= 0 && found.length < query.limit; i--) {
+        const e = audit[i];
+        if (query.before !== undefined && e.id >= query.before) continue;
+        if (query.since !== undefined && e.at < query.since) continue;
+        if (query.until !== undefined && e.at >= query.until) continue;
+        if (query.actions && !query.actions.includes(e.action)) continue;
+        if (query.name !== undefined && e.name !== query.name) continue;
+        found.push({ ...e });
+      }
+      return found;
+    },
+
+    async addUsage(rows) {
+      open();
+      for (const row of rows) {
+        const key = `${row.name}\0${row.version}\0${row.day}`;
+        const had = usage.get(key);
+        if (!had) {
+          usage.set(key, { ...row });
+          continue;
+        }
+        had.renders += row.renders;
+        had.actions += row.actions;
+        if (row.lastRenderedAt !== null && (had.lastRenderedAt === null || row.lastRenderedAt > had.lastRenderedAt)) had.lastRenderedAt = row.lastRenderedAt;
+      }
+    },
+    async getUsage(name, sinceDay) {
+      open();
+      return [...usage.values()].filter((row) => row.name === name && row.day >= sinceDay).map((row) => ({ ...row }));
+    },
+
     async ping() {
       open();
     },
@@ -126,8 +175,14 @@ export function memoryBackend(): MetadataBackend {
       closed = true;
       components.clear();
       tokens.clear();
+      audit.length = 0;
+      usage.clear();
     },
   };
+}
+
+function copyToken(row: TokenRow): TokenRow {
+  return { ...row, scopes: [...row.scopes], names: row.names && [...row.names] };
 }
 
 function toRecord(s: Stored): VersionRecord {

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { createMetadata, type Metadata } from './index.js';
+import type { UsageOptions } from './usage.js';
 import { memoryBackend } from './memory.js';
 import { postgresBackend } from './postgres.js';
 import { explain, postgresTarget } from './postgres-schema.js';
@@ -103,11 +104,11 @@ export function openBackend(spec: DatabaseSpec): MetadataBackend {
  * The backend of `spec` under the metadata layer, its failures explained in one line (for
  * PostgreSQL: the host and the option to fix, never the password).
  */
-export function openDatabase(spec: DatabaseSpec): Metadata {
+export function openDatabase(spec: DatabaseSpec, options: { usage?: UsageOptions } = {}): Metadata {
   const backend = openBackend(spec);
-  if (spec.type !== 'postgres') return createMetadata(backend);
+  if (spec.type !== 'postgres') return createMetadata(backend, undefined, options);
   const target = postgresTarget(spec.connectionString);
-  return createMetadata(backend, (error) => explain(error, target));
+  return createMetadata(backend, (error) => explain(error, target), options);
 }
 
 /** For banners and messages: `sqlite /var/lib/mikr0/registry.db`, `postgres db.internal:5432/mikr0`, `memory`. */

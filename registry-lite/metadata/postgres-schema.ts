@@ -77,6 +77,43 @@ const migrations: string[] = [
    CREATE TRIGGER tokens_revoked AFTER UPDATE OF revoked_at ON tokens
      FOR EACH ROW WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at) EXECUTE FUNCTION mikr0_notify_token();
    CREATE TRIGGER tokens_deleted AFTER DELETE ON tokens FOR EACH ROW EXECUTE FUNCTION mikr0_notify_token();`,
+  // Unpublish (an UPDATE of components: its trigger tells the other replicas), scoped and
+  // expiring tokens (names NULL: every name, else the patterns joined by ','), the audit log,
+  // usage counts.
+  `ALTER TABLE components ADD COLUMN unpublished_at bigint;
+   ALTER TABLE tokens ADD COLUMN names text, ADD COLUMN expires_at bigint;
+   CREATE TABLE audit (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     at bigint NOT NULL,
+     action text NOT NULL,
+     actor text NOT NULL,
+     token_id text,
+     address text NOT NULL,
+     request_id text,
+     name text,
+     version text,
+     detail text
+   );
+   CREATE INDEX audit_at ON audit (at);
+   CREATE INDEX audit_name ON audit (name);
+   -- Refused by the database itself, so psql or a script cannot rewrite history either.
+   -- Per statement: even an UPDATE or DELETE that matches no row is an error.
+   CREATE FUNCTION mikr0_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     RAISE EXCEPTION 'the audit log is append-only';
+   END $$;
+   CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+     FOR EACH STATEMENT EXECUTE FUNCTION mikr0_audit_append_only();
+   CREATE TABLE usage (
+     name text NOT NULL,
+     version text NOT NULL,
+     -- YYYY-MM-DD compared as bytes, whatever the database's locale.
+     day text COLLATE "C" NOT NULL,
+     renders bigint NOT NULL,
+     actions bigint NOT NULL,
+     last_rendered_at bigint,
+     PRIMARY KEY (name, version, day)
+   );`,
 ];
 
 /** The schema version this code writes (tests check a fresh database ends there). */

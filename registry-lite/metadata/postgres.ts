@@ -15,12 +15,15 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Manifest } from '../../bundle/types.js';
 import { CHANNEL, explain, loadPg, migrate, OPTION, ORIGIN_SETTING, postgresTarget } from './postgres-schema.js';
-import { toRecord, toTokenRow, type ComponentRow, type TokenTableRow } from './rows.js';
+import { statements, usageColumns } from './postgres-statements.js';
+import {
+  auditValues, toAuditEntry, toRecord, toTokenRow, toUsageRow, tokenValues,
+  type AuditTableRow, type ComponentRow, type TokenTableRow, type UsageTableRow,
+} from './rows.js';
 import type { MetadataBackend, MetadataChange, VersionEntry } from './types.js';
 
 /** Changes reported one by one per batch; beyond that, "anything may have changed" is cheaper. */
 const MAX_REPORTED = 200;
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:5432/database` */
@@ -36,29 +39,6 @@ export interface PostgresOptions {
 export type PostgresBackend = MetadataBackend & {
   /** Resolves once connected, migrated (and listening, when watched); rejects with one line naming what is wrong. */
   ready(): Promise<void>;
-};
-
-const statements = {
-  one: 'SELECT * FROM components WHERE name = $1 AND version = $2',
-  all: 'SELECT * FROM components WHERE name = $1',
-  index: 'SELECT version, deprecated IS NOT NULL AS deprecated, published_at FROM components WHERE name = $1',
-  insert: `INSERT INTO components (name, version, description, manifest, storage_prefix, published_at)
-    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, version) DO NOTHING`,
-  deprecate: 'UPDATE components SET deprecated = $1 WHERE name = $2 AND version = $3',
-  replaceManifest: 'UPDATE components SET manifest = $1 WHERE name = $2 AND version = $3',
-  // translate() folds ASCII letters only, as SQLite's LIKE does; strpos() has no wildcards.
-  // Sorted by code point (COLLATE "C"), whatever the database's locale.
-  search: `WITH matches AS (
-      SELECT DISTINCT name FROM components
-      WHERE strpos(translate(name, '${UPPER}', '${UPPER.toLowerCase()}'), $1) > 0
-         OR strpos(translate(description, '${UPPER}', '${UPPER.toLowerCase()}'), $1) > 0)
-    SELECT (SELECT count(*) FROM matches)::integer AS total,
-      ARRAY(SELECT name FROM matches ORDER BY name COLLATE "C" LIMIT $2 OFFSET $3) AS names`,
-  insertToken: 'INSERT INTO tokens (id, hash, label, scopes, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-  token: 'SELECT * FROM tokens WHERE id = $1',
-  tokens: 'SELECT * FROM tokens ORDER BY created_at, position',
-  touch: 'UPDATE tokens SET last_used_at = $1 WHERE id = $2',
-  revoke: 'UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
 };
 
 export function postgresBackend(options: PostgresOptions): PostgresBackend {
@@ -271,8 +251,10 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
     },
     async listVersions(name) {
       if (impossible(name)) return [];
-      const { rows } = await query<{ version: string; deprecated: boolean; published_at: string }>('index', [name]);
-      return rows.map((row): VersionEntry => ({ version: row.version, deprecated: row.deprecated, publishedAt: Number(row.published_at) }));
+      const { rows } = await query<{ version: string; deprecated: boolean; unpublished: boolean; published_at: string }>('index', [name]);
+      return rows.map(
+        (row): VersionEntry => ({ version: row.version, deprecated: row.deprecated, unpublished: row.unpublished, publishedAt: Number(row.published_at) }),
+      );
     },
     async getVersions(name) {
       if (impossible(name)) return [];
@@ -288,6 +270,10 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
       if (impossible(name, version)) return false;
       return ((await query('deprecate', [message, name, version])).rowCount ?? 0) > 0;
     },
+    async unpublishVersion(name, version, at) {
+      if (impossible(name, version)) return false;
+      return ((await query('unpublish', [at, name, version])).rowCount ?? 0) > 0;
+    },
     async replaceManifest(name, version, manifest: Manifest) {
       if (impossible(name, version)) return false;
       return ((await query('replaceManifest', [JSON.stringify(manifest), name, version])).rowCount ?? 0) > 0;
@@ -301,7 +287,7 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
     },
 
     async insertToken(row) {
-      await query('insertToken', [row.id, row.hash, row.label, row.scopes.join(','), row.createdAt, row.lastUsedAt, row.revokedAt]);
+      await query('insertToken', tokenValues(row));
     },
     async getToken(id) {
       if (impossible(id)) return null;
@@ -315,6 +301,26 @@ export function postgresBackend(options: PostgresOptions): PostgresBackend {
     async revokeToken(id, at) {
       if (impossible(id)) return false;
       return ((await query('revoke', [at, id])).rowCount ?? 0) > 0;
+    },
+
+    async appendAudit(entry) {
+      // An entry is never dropped: a NUL (a failed sign-in's garbage, say) becomes U+FFFD, as text here cannot hold it.
+      await query('appendAudit', auditValues(entry).map((value) => (typeof value === 'string' ? value.replaceAll('\0', '\uFFFD') : value)));
+    },
+    async listAudit({ since, until, actions, name, before, limit }) {
+      if (name !== undefined && impossible(name)) return [];
+      const values = [since ?? null, until ?? null, actions ?? null, name ?? null, before ?? null, limit];
+      return (await query<AuditTableRow>('listAudit', values)).rows.map(toAuditEntry);
+    },
+
+    async addUsage(rows) {
+      // A NUL names nothing that can be stored, so nothing that was rendered.
+      const columns = usageColumns(rows.filter((row) => !impossible(row.name, row.version, row.day)));
+      if (columns) await query('addUsage', columns);
+    },
+    async getUsage(name, sinceDay) {
+      if (impossible(name, sinceDay)) return [];
+      return (await query<UsageTableRow>('usage', [name, sinceDay])).rows.map(toUsageRow);
     },
 
     async ping() {

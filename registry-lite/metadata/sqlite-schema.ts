@@ -48,6 +48,40 @@ const migrations: string[] = [
      BEGIN INSERT INTO changes (name, version) VALUES (NEW.name, NEW.version); END;
    CREATE TRIGGER components_deleted AFTER DELETE ON components
      BEGIN INSERT INTO changes (name, version) VALUES (OLD.name, OLD.version); END;`,
+  // Unpublish, scoped and expiring tokens, the audit log, usage counts. An unpublished row
+  // stays (its number is taken for good); tokens.names NULL means every name, else the
+  // patterns joined by ',' (a pattern never holds one).
+  `ALTER TABLE components ADD COLUMN unpublished_at INTEGER;
+   ALTER TABLE tokens ADD COLUMN names TEXT;
+   ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     action TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     token_id TEXT,
+     address TEXT NOT NULL,
+     request_id TEXT,
+     name TEXT,
+     version TEXT,
+     detail TEXT
+   );
+   CREATE INDEX audit_at ON audit (at);
+   CREATE INDEX audit_name ON audit (name);
+   -- Refused by the database itself, so a script or a sqlite3 shell cannot rewrite history either.
+   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+   CREATE TABLE usage (
+     name TEXT NOT NULL,
+     version TEXT NOT NULL,
+     day TEXT NOT NULL,
+     renders INTEGER NOT NULL,
+     actions INTEGER NOT NULL,
+     last_rendered_at INTEGER,
+     PRIMARY KEY (name, version, day)
+   );`,
 ];
 
 /** The schema version this code writes (tests check a fresh file ends there). */

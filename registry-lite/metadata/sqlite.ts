@@ -6,13 +6,18 @@
  */
 import type { Manifest } from '../../bundle/types.js';
 import { openSqlite } from './sqlite-schema.js';
-import { toRecord, toTokenRow, type ComponentRow, type TokenTableRow } from './rows.js';
-import type { MetadataBackend, MetadataChange, VersionEntry } from './types.js';
+import {
+  auditValues, toAuditEntry, toRecord, toTokenRow, toUsageRow, tokenValues,
+  type AuditTableRow, type ComponentRow, type TokenTableRow, type UsageTableRow,
+} from './rows.js';
+import type { AuditQuery, MetadataBackend, MetadataChange, UsageRow, VersionEntry } from './types.js';
 
 /** Change-log rows kept: a watcher further behind than this (it polls every 250 ms) drops all it caches instead. */
 const KEPT_CHANGES = 10_000;
 /** Changes reported one by one per poll; beyond that, "anything may have changed" is cheaper. */
 const MAX_REPORTED = 200;
+/** `listAudit` statements kept prepared (one per shape of query); past that the cache starts over. */
+const MAX_AUDIT_STATEMENTS = 64;
 
 export interface SqliteOptions {
   /** The database file; `:memory:` keeps nothing. */
@@ -29,13 +34,14 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
   const statements = {
     one: db.prepare<[string, string], ComponentRow>('SELECT * FROM components WHERE name = ? AND version = ?'),
     all: db.prepare<[string], ComponentRow>('SELECT * FROM components WHERE name = ?'),
-    index: db.prepare<[string], { version: string; deprecated: number; published_at: number }>(
-      'SELECT version, deprecated IS NOT NULL AS deprecated, published_at FROM components WHERE name = ?',
+    index: db.prepare<[string], { version: string; deprecated: number; unpublished: number; published_at: number }>(
+      'SELECT version, deprecated IS NOT NULL AS deprecated, unpublished_at IS NOT NULL AS unpublished, published_at FROM components WHERE name = ?',
     ),
     insert: db.prepare(
       'INSERT INTO components (name, version, description, manifest, storage_prefix, published_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     deprecate: db.prepare('UPDATE components SET deprecated = ? WHERE name = ? AND version = ?'),
+    unpublish: db.prepare('UPDATE components SET unpublished_at = ? WHERE name = ? AND version = ? AND unpublished_at IS NULL'),
     replaceManifest: db.prepare('UPDATE components SET manifest = ? WHERE name = ? AND version = ?'),
     page: db.prepare<[string, string, number, number], { name: string }>(
       `SELECT name FROM components WHERE name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'
@@ -45,12 +51,26 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
       `SELECT COUNT(DISTINCT name) AS total FROM components WHERE name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'`,
     ),
     insertToken: db.prepare(
-      'INSERT INTO tokens (id, hash, label, scopes, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO tokens (id, hash, label, scopes, names, created_at, last_used_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     token: db.prepare<[string], TokenTableRow>('SELECT * FROM tokens WHERE id = ?'),
     tokens: db.prepare<[], TokenTableRow>('SELECT * FROM tokens ORDER BY created_at, rowid'),
     touch: db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?'),
     revoke: db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    appendAudit: db.prepare(
+      `INSERT INTO audit (at, action, actor, token_id, address, request_id, name, version, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // MAX() of SQL NULL is NULL: COALESCE keeps whichever time there is, NULL when neither.
+    addUsage: db.prepare(
+      `INSERT INTO usage (name, version, day, renders, actions, last_rendered_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name, version, day) DO UPDATE SET
+         renders = renders + excluded.renders,
+         actions = actions + excluded.actions,
+         last_rendered_at = COALESCE(MAX(last_rendered_at, excluded.last_rendered_at), last_rendered_at, excluded.last_rendered_at)`,
+    ),
+    usage: db.prepare<[string, string], UsageTableRow>('SELECT * FROM usage WHERE name = ? AND day >= ?'),
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     changes: db.prepare<[number, number], { id: number; name: string; version: string }>(
       'SELECT id, name, version FROM changes WHERE id > ? ORDER BY id LIMIT ?',
@@ -60,6 +80,42 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
   };
   let inserts = 0;
   const writeAndLog = db.transaction((write: () => number) => ({ changed: write(), last: statements.lastChange.get()! }));
+  const addUsage = db.transaction((rows: UsageRow[]) => {
+    for (const { name, version, day, renders, actions, lastRenderedAt } of rows) statements.addUsage.run(name, version, day, renders, actions, lastRenderedAt);
+  });
+  const auditStatements = new Map<string, ReturnType<typeof db.prepare<unknown[], AuditTableRow>>>();
+
+  /**
+   * Only the conditions the query has, so SQLite can use the index on `at` or `name` (a fixed
+   * statement of `? IS NULL OR …` would scan). Values are always bound, never written into the
+   * text; each shape of query is prepared once.
+   */
+  function listAudit(query: AuditQuery): AuditTableRow[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (condition: string, ...bound: unknown[]) => {
+      where.push(condition);
+      values.push(...bound);
+    };
+    if (query.since !== undefined) add('at >= ?', query.since);
+    if (query.until !== undefined) add('at < ?', query.until);
+    if (query.actions !== undefined) {
+      const actions = [...new Set(query.actions)];
+      // Any of no actions: nothing matches (`IN ()` is not SQL).
+      if (actions.length === 0) return [];
+      add(`action IN (${actions.map(() => '?').join(', ')})`, ...actions);
+    }
+    if (query.name !== undefined) add('name = ?', query.name);
+    if (query.before !== undefined) add('id < ?', query.before);
+    const sql = `SELECT * FROM audit${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    let statement = auditStatements.get(sql);
+    if (!statement) {
+      if (auditStatements.size >= MAX_AUDIT_STATEMENTS) auditStatements.clear();
+      statement = db.prepare<unknown[], AuditTableRow>(sql);
+      auditStatements.set(sql, statement);
+    }
+    return statement.all(...values, query.limit);
+  }
 
   const listeners = new Set<(change: MetadataChange) => void>();
   let timer: NodeJS.Timeout | undefined;
@@ -110,7 +166,12 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
     },
     listVersions: async (name) =>
       statements.index.all(name).map(
-        (row): VersionEntry => ({ version: row.version, deprecated: row.deprecated === 1, publishedAt: row.published_at }),
+        (row): VersionEntry => ({
+          version: row.version,
+          deprecated: row.deprecated === 1,
+          unpublished: row.unpublished === 1,
+          publishedAt: row.published_at,
+        }),
       ),
     getVersions: async (name) => statements.all.all(name).map(toRecord),
 
@@ -127,6 +188,7 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
       }
     },
     setDeprecated: async (name, version, message) => ownWrite(() => statements.deprecate.run(message, name, version).changes) > 0,
+    unpublishVersion: async (name, version, at) => ownWrite(() => statements.unpublish.run(at, name, version).changes) > 0,
     replaceManifest: async (name, version, manifest: Manifest) =>
       ownWrite(() => statements.replaceManifest.run(JSON.stringify(manifest), name, version).changes) > 0,
 
@@ -138,7 +200,7 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
     },
 
     async insertToken(row) {
-      statements.insertToken.run(row.id, row.hash, row.label, row.scopes.join(','), row.createdAt, row.lastUsedAt, row.revokedAt);
+      statements.insertToken.run(...tokenValues(row));
     },
     getToken: async (id) => {
       const row = statements.token.get(id);
@@ -149,6 +211,18 @@ export function sqliteBackend(options: SqliteOptions): MetadataBackend {
       statements.touch.run(at, id);
     },
     revokeToken: async (id, at) => statements.revoke.run(at, id).changes > 0,
+
+    async appendAudit(entry) {
+      statements.appendAudit.run(...auditValues(entry));
+    },
+    listAudit: async (query) => listAudit(query).map(toAuditEntry),
+
+    // One transaction: a batch is counted whole or not at all, and the database's write lock
+    // serializes processes adding to the same row (the addition happens inside the UPDATE).
+    async addUsage(rows) {
+      if (rows.length > 0) addUsage.immediate(rows);
+    },
+    getUsage: async (name, sinceDay) => statements.usage.all(name, sinceDay).map(toUsageRow),
 
     async ping() {
       statements.dataVersion.get();

@@ -18,17 +18,22 @@ export interface VersionRecord {
   publishedAt: number;
   /** The deprecation message, or null. */
   deprecated: string | null;
+  /** When it was unpublished (ms since the epoch), or null. Its row stays, so its number is never used again. */
+  unpublishedAt: number | null;
 }
 
 /** What resolving a range needs to know of a version: no manifest, so a name's index stays small. */
 export interface VersionEntry {
   version: string;
   deprecated: boolean;
+  /** Unpublished versions are in the index (their numbers are taken) but no range resolves to them. */
+  unpublished: boolean;
   publishedAt: number;
 }
 
 /** One row of `GET /r/components` (the HTTP API's own type). */
 export type { ComponentSummary } from '../../runtime/shared/api.js';
+import type { AuditEntryJson, TokenJson } from '../../runtime/shared/api.js';
 
 export type Scope = 'publish' | 'admin';
 
@@ -39,19 +44,48 @@ export interface TokenRow {
   hash: string;
   label: string;
   scopes: Scope[];
+  /** Name patterns the token may publish and deprecate (`*` matches any run of characters); null for every name. */
+  names: string[] | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** After this it is refused as expired; null never expires. */
+  expiresAt: number | null;
   revokedAt: number | null;
 }
 
-/** A token as shown to people (`mikr0 token list`): no hash, no secret. */
-export interface TokenInfo {
-  id: string;
-  label: string;
-  scopes: Scope[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  revoked: boolean;
+/** A token as shown to people (`mikr0 token list`, `GET /r/tokens`): no hash, no secret. */
+export type TokenInfo = TokenJson;
+
+export type AuditAction = AuditEntryJson['action'];
+
+/** One line of the audit log, as stored: as `GET /r/audit` shows it, with `at` in ms since the epoch. */
+export type AuditEntry = Omit<AuditEntryJson, 'at'> & { at: number };
+
+/** Which entries `listAudit` returns: every given condition holds; newest first. */
+export interface AuditQuery {
+  /** `at >= since` */
+  since?: number;
+  /** `at < until` */
+  until?: number;
+  /** Any of these actions. */
+  actions?: AuditAction[];
+  /** Exactly this component name. */
+  name?: string;
+  /** `id < before` (paging). */
+  before?: number;
+  limit: number;
+}
+
+/** Renders and action calls of one version on one UTC day. */
+export interface UsageRow {
+  name: string;
+  version: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  renders: number;
+  actions: number;
+  /** The last render that day (ms since the epoch), or null. */
+  lastRenderedAt: number | null;
 }
 
 /**
@@ -75,9 +109,14 @@ export interface MetadataBackend {
   /** Every version of `name` with its manifest, in any order (the detail page; not the render path). */
   getVersions(name: string): Promise<VersionRecord[]>;
   /** Adds a version; false when `name@version` exists. The store's own uniqueness decides races, never a read before the write. */
-  insertVersion(record: Omit<VersionRecord, 'deprecated'>): Promise<boolean>;
+  insertVersion(record: Omit<VersionRecord, 'deprecated' | 'unpublishedAt'>): Promise<boolean>;
   /** Sets or clears (`null`) the deprecation message; false when the version does not exist. */
   setDeprecated(name: string, version: string, message: string | null): Promise<boolean>;
+  /**
+   * Marks a version unpublished at `at`; false when it does not exist or is unpublished
+   * already. The row stays: `insertVersion` keeps refusing its number.
+   */
+  unpublishVersion(name: string, version: string, at: number): Promise<boolean>;
   /** `vite dev` only: the component under development changed its schema or actions; false when missing. */
   replaceManifest(name: string, version: string, manifest: Manifest): Promise<boolean>;
   /**
@@ -95,6 +134,20 @@ export interface MetadataBackend {
   touchToken(id: string, at: number): Promise<void>;
   /** false when there is no such token or it is revoked already. */
   revokeToken(id: string, at: number): Promise<boolean>;
+
+  /** Appends one entry (the backend assigns `id`). The audit log is append-only: no call changes or removes an entry. */
+  appendAudit(entry: Omit<AuditEntry, 'id'>): Promise<void>;
+  /** Entries matching `query`, newest (highest id) first, at most `query.limit`. */
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  /**
+   * Adds counts: for each row, `renders` and `actions` are added to what the backend has for
+   * (name, version, day) and `lastRenderedAt` becomes the later of the two. Several processes
+   * may add to one row at once: no count may be lost.
+   */
+  addUsage(rows: UsageRow[]): Promise<void>;
+  /** The usage rows of every version of `name` on `sinceDay` (`YYYY-MM-DD`) or later, in any order. */
+  getUsage(name: string, sinceDay: string): Promise<UsageRow[]>;
 
   /** Resolves when the store answers, rejects naming why not (for /health). */
   ping(): Promise<void>;

@@ -40,7 +40,7 @@ function within<T>(work: Promise<T>, ms: number | undefined, name: string): Prom
  * that takes longer than its `timeout` (ms; or the batch's) is answered 504 TIMEOUT at that
  * moment, so one slow component does not hold a page server's whole batch.
  */
-export function batchMiddleware(ctx: Pick<RegistryContext, 'core' | 'logger' | 'metrics' | 'options' | 'resolve' | 'target'>) {
+export function batchMiddleware(ctx: Pick<RegistryContext, 'core' | 'logger' | 'metrics' | 'options' | 'rendered' | 'resolve' | 'target'>) {
   const usage = 'send { "components": [{ "name": "hello", "version": "1.x", "parameters": {}, "timeout": 1000 }], "parameters": {}, "timeout": 2000 }';
   return async function mikr0BatchMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'batch';
@@ -57,6 +57,7 @@ export function batchMiddleware(ctx: Pick<RegistryContext, 'core' | 'logger' | '
           try {
             const render = async () => {
               const record = await ctx.resolve(item.name, item.version ?? '');
+              ctx.rendered(record);
               return ctx.core.render(ctx.target(record, req), { ...shared, ...item.parameters }, req.headers);
             };
             const payload = await within(render(), item.timeout ?? timeout, item.name);

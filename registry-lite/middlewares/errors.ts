@@ -21,11 +21,11 @@ export function errorMiddleware(ctx: Pick<RegistryContext, 'logger'>) {
   return function mikr0ErrorMiddleware(error: unknown, req: Req, res: Res, _next: Next) {
     const normal = normalizeError(error);
     if (!isMikr0Error(error)) {
-      ctx.logger.error(`mikr0: ${req.method} ${req.originalUrl ?? req.url} failed (request ${req.id}): ${(error as Error)?.stack ?? error}`);
+      ctx.logger.error(`mikr0: ${req.method} ${req.originalUrl ?? req.url} failed (request ${req.id}): ${(error as Error)?.stack ?? error}`, { requestId: req.id });
     } else if (normal.code === 'UNAVAILABLE' && normal.cause !== undefined && Date.now() - (logged.get(normal.message) ?? 0) > UNAVAILABLE_LOG_MS) {
       if (logged.size > 100) logged.clear();
       logged.set(normal.message, Date.now());
-      ctx.logger.warn(`mikr0: ${normal.message} (request ${req.id})`);
+      ctx.logger.warn(`mikr0: ${normal.message} (request ${req.id})`, { requestId: req.id });
     }
     sendError(res, normal, req);
   };

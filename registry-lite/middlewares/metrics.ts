@@ -24,7 +24,7 @@ export function metricsMiddleware(ctx: Pick<RegistryContext, 'components' | 'met
     req.route = 'metrics';
     if (req.url !== '/' && req.url !== '') return next();
     try {
-      const body = ctx.metrics.render(ctx.sandbox?.stats() ?? null, await ctx.components.count());
+      const body = await ctx.metrics.render(ctx.sandbox?.stats() ?? null, await ctx.components.count());
       res.setHeader('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
       res.setHeader('Cache-Control', 'no-store');
       res.end(body);

@@ -8,7 +8,7 @@ import { methodNotAllowed, pathSegments, sendHtml, sendJsonText, splitUrl, takeN
  * with `Accept: text/html`, the component as an HTML fragment to compose into a page (and a
  * failure as the failed-state fragment, with its status).
  */
-export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' | 'resolve' | 'target' | 'origin'>) {
+export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' | 'rendered' | 'resolve' | 'target' | 'origin'>) {
   return async function mikr0RenderMiddleware(req: Req, res: Res, next: Next) {
     req.route = 'render';
     if (req.method !== 'GET' && req.method !== 'HEAD') return next(methodNotAllowed('GET'));
@@ -25,6 +25,8 @@ export function renderMiddleware(ctx: Pick<RegistryContext, 'core' | 'metrics' |
       const raw = parametersFromQuery(query);
       if (req.fragment) req.fragment.parameters = raw;
       const record = await ctx.resolve(name, segments[0] ?? '');
+      req.component = `${record.name}@${record.version}`;
+      ctx.rendered(record);
       const target = ctx.target(record, req);
       // Early hints: what the client will load next, for whatever reads response headers first
       // (a CDN's 103 Early Hints, a page server passing them on, a proxy that preloads).

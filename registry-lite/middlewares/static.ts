@@ -1,5 +1,5 @@
 import { notFound } from '../../runtime/shared/errors.js';
-import type { RegistryContext } from '../context.js';
+import { gone, type RegistryContext } from '../context.js';
 import { methodNotAllowed, notModified, pathSegments, takeName, type Next, type Req, type Res } from '../http.js';
 
 const TYPES: Record<string, string> = {
@@ -38,6 +38,7 @@ export function staticMiddleware(ctx: Pick<RegistryContext, 'components' | 'stat
       const version = segments.shift();
       const file = segments.join('/');
       const record = name && version && file ? await ctx.components.get(name, version) : null;
+      if (record && record.unpublishedAt !== null) throw gone(record);
       if (!record || !record.manifest.client.includes(file)) {
         throw notFound('No such client file: static URLs look like /r/static/<name>/<exact version>/<file>');
       }

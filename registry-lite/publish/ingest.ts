@@ -11,11 +11,13 @@ import type { RegistryContext } from '../context.js';
 export type IngestContext = Pick<RegistryContext, 'components' | 'logger' | 'options' | 'storage'>;
 import { buildManifest, nameProblem, readTarGz, versionProblem } from '../../bundle/index.js';
 
-export function exists(name: string, version: string) {
+export function exists(name: string, version: string, unpublished = false) {
   return createError({
     status: 409,
     code: 'VERSION_EXISTS',
-    message: `${name}@${version} is already published and versions are immutable: bump the version and publish again`,
+    message: unpublished
+      ? `${name}@${version} was unpublished and its number can never be used again: bump the version and publish that`
+      : `${name}@${version} is already published and versions are immutable: bump the version and publish again`,
   });
 }
 
@@ -29,7 +31,8 @@ export async function checkTarget(ctx: Pick<RegistryContext, 'components'>, name
   if (details.length) {
     throw badRequest('Publish URLs look like /r/publish/<name>/<exact version>, with an npm-style name', details);
   }
-  if (await ctx.components.get(name!, version!)) throw exists(name!, version!);
+  const existing = await ctx.components.get(name!, version!);
+  if (existing) throw exists(name!, version!, existing.unpublishedAt !== null);
 }
 
 export async function ingest(ctx: IngestContext, name: string, version: string, body: Uint8Array) {
@@ -52,7 +55,10 @@ export async function ingest(ctx: IngestContext, name: string, version: string, 
   } finally {
     if (!committed) await Promise.allSettled(written.map((key) => ctx.storage.removeItem(key)));
   }
-  if (!committed) throw exists(name, version);
+  if (!committed) {
+    const existing = await ctx.components.get(name, version);
+    throw exists(name, version, existing?.unpublishedAt != null);
+  }
   ctx.logger.info(`mikr0: published ${name}@${version} (${files.length} files)`);
   const integrity: Record<string, string> = {};
   for (const [file, info] of Object.entries(manifest.files)) integrity[file] = info.integrity;

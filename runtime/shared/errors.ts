@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'VERSION_EXISTS'
+  | 'GONE'
+  | 'RECENTLY_RENDERED'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'LOADER_ERROR'

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { memoryBackend } from '../../registry-lite/metadata/memory.js';
 import { sqliteBackend } from '../../registry-lite/metadata/sqlite.js';
 import { SCHEMA_VERSION } from '../../registry-lite/metadata/sqlite-schema.js';
+import type { MetadataBackend } from '../../registry-lite/metadata/types.js';
 import { root } from '../helpers.js';
 import { describeMetadataBackend, version } from './conformance.js';
 
@@ -86,10 +87,16 @@ describe('sqlite backend', () => {
         expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
         const objects = db.prepare("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' ORDER BY 1").pluck().all();
         expect(objects).toEqual([
+          'index audit_at',
+          'index audit_name',
+          'table audit',
           'table changes',
           'table components',
           'table sqlite_sequence',
           'table tokens',
+          'table usage',
+          'trigger audit_no_delete',
+          'trigger audit_no_update',
           'trigger components_deleted',
           'trigger components_inserted',
           'trigger components_updated',
@@ -100,34 +107,104 @@ describe('sqlite backend', () => {
     }
   }, 60_000);
 
-  test('a database of the first schema (the release before the change log) is upgraded in place', async () => {
+  /** The DDL of each schema version before this one, as its release wrote it (2 added the change log). */
+  const OLD_SCHEMAS = [
+    `CREATE TABLE components (name TEXT NOT NULL, version TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+      manifest TEXT NOT NULL, storage_prefix TEXT NOT NULL, published_at INTEGER NOT NULL, deprecated TEXT, UNIQUE (name, version));
+     CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL, label TEXT NOT NULL DEFAULT '', scopes TEXT NOT NULL,
+      created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER);`,
+    `CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, version TEXT NOT NULL);
+     CREATE TRIGGER components_inserted AFTER INSERT ON components
+       BEGIN INSERT INTO changes (name, version) VALUES (NEW.name, NEW.version); END;
+     CREATE TRIGGER components_updated AFTER UPDATE ON components
+       BEGIN INSERT INTO changes (name, version) VALUES (NEW.name, NEW.version); END;
+     CREATE TRIGGER components_deleted AFTER DELETE ON components
+       BEGIN INSERT INTO changes (name, version) VALUES (OLD.name, OLD.version); END;`,
+  ];
+
+  /**
+   * A file at schema version `schema` with the rows `fill` writes, then opened by two backends
+   * (the first one watching, every 20 ms) for `check`; it must end at this code's version.
+   */
+  async function upgraded(schema: number, fill: (db: typeof Database.prototype) => void, check: (one: MetadataBackend, two: MetadataBackend, seen: unknown[]) => Promise<void>) {
     const file = join(dir, 'registry.db');
     const db = new Database(file);
-    db.exec(`CREATE TABLE components (name TEXT NOT NULL, version TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
-      manifest TEXT NOT NULL, storage_prefix TEXT NOT NULL, published_at INTEGER NOT NULL, deprecated TEXT, UNIQUE (name, version));
-      CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL, label TEXT NOT NULL DEFAULT '', scopes TEXT NOT NULL,
-      created_at INTEGER NOT NULL, last_used_at INTEGER, revoked_at INTEGER);
-      PRAGMA user_version = 1;`);
-    db.prepare('INSERT INTO components VALUES (?, ?, ?, ?, ?, ?, ?)').run('old', '1.0.0', 'kept', '{"client":[]}', 'old/1.0.0/x', 5, 'why');
+    db.exec(OLD_SCHEMAS.slice(0, schema).join('\n'));
+    db.pragma(`user_version = ${schema}`);
+    fill(db);
     db.close();
     const one = sqliteBackend({ file, watchIntervalMs: 20 });
     const two = sqliteBackend({ file });
     try {
-      expect(await one.getVersion('old', '1.0.0')).toEqual({
-        name: 'old', version: '1.0.0', description: 'kept', manifest: { client: [] }, prefix: 'old/1.0.0/x', publishedAt: 5, deprecated: 'why',
-      });
       const seen: unknown[] = [];
       one.watch((change) => seen.push(change));
-      await two.setDeprecated('old', '1.0.0', null);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(seen).toEqual([{ name: 'old', version: '1.0.0' }]);
+      await check(one, two, seen);
     } finally {
       await one.close();
       await two.close();
     }
-    const check = new Database(file, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    check.close();
+    const after = new Database(file, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    after.close();
+  }
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+  test('a database of the first schema (the release before the change log) is upgraded in place', async () => {
+    await upgraded(
+      1,
+      (db) => db.prepare('INSERT INTO components VALUES (?, ?, ?, ?, ?, ?, ?)').run('old', '1.0.0', 'kept', '{"client":[]}', 'old/1.0.0/x', 5, 'why'),
+      async (one, two, seen) => {
+        expect(await one.getVersion('old', '1.0.0')).toEqual({
+          name: 'old', version: '1.0.0', description: 'kept', manifest: { client: [] }, prefix: 'old/1.0.0/x', publishedAt: 5, deprecated: 'why', unpublishedAt: null,
+        });
+        await two.setDeprecated('old', '1.0.0', null);
+        await tick();
+        expect(seen).toEqual([{ name: 'old', version: '1.0.0' }]);
+      },
+    );
+  });
+
+  test('a database of schema 2 (before unpublish, scoped tokens, audit and usage) is upgraded in place', async () => {
+    await upgraded(
+      2,
+      (db) => {
+        db.prepare('INSERT INTO components VALUES (?, ?, ?, ?, ?, ?, ?)').run('old', '1.0.0', 'kept', '{"client":[]}', 'old/1.0.0/x', 5, null);
+        db.prepare('INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)').run('abcdefabcdef', 'f'.repeat(64), 'ci', 'publish,admin', 1, 2, null);
+      },
+      async (one, two, seen) => {
+        expect(await one.getVersion('old', '1.0.0')).toMatchObject({ deprecated: null, unpublishedAt: null });
+        expect(await one.listVersions('old')).toEqual([{ version: '1.0.0', deprecated: false, unpublished: false, publishedAt: 5 }]);
+        expect(await one.getToken('abcdefabcdef')).toEqual({
+          id: 'abcdefabcdef', hash: 'f'.repeat(64), label: 'ci', scopes: ['publish', 'admin'], names: null, createdAt: 1, lastUsedAt: 2, expiresAt: null, revokedAt: null,
+        });
+        expect(await one.listAudit({ limit: 10 })).toEqual([]);
+        expect(await one.getUsage('old', '0000-01-01')).toEqual([]);
+        // The change log's old triggers tell the other connection of an unpublish too.
+        expect(await two.unpublishVersion('old', '1.0.0', 7)).toBe(true);
+        await tick();
+        expect(seen).toEqual([{ name: 'old', version: '1.0.0' }]);
+        expect((await one.getVersion('old', '1.0.0'))?.unpublishedAt).toBe(7);
+      },
+    );
+  });
+
+  test('the audit log is append-only in the file itself: a raw UPDATE or DELETE is refused', async () => {
+    const file = join(dir, 'registry.db');
+    const backend = sqliteBackend({ file });
+    const entry = { at: 1, action: 'publish', actor: 'ci', tokenId: null, address: 'local', requestId: null, name: 'x', version: '1.0.0', detail: null } as const;
+    await backend.appendAudit(entry);
+    await backend.close();
+    const db = new Database(file);
+    try {
+      expect(() => db.prepare("UPDATE audit SET actor = 'someone else'").run()).toThrow(/the audit log is append-only/);
+      expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/the audit log is append-only/);
+      expect(db.prepare('SELECT actor FROM audit').pluck().all()).toEqual(['ci']);
+      // Adding is what it is for.
+      db.prepare("INSERT INTO audit (at, action, actor, address) VALUES (2, 'publish', 'sql', 'local')").run();
+      expect(db.prepare('SELECT count(*) FROM audit').pluck().get()).toBe(2);
+    } finally {
+      db.close();
+    }
   });
 
   test('a database from a newer mikr0 is refused with a message naming the fix', async () => {
@@ -152,7 +229,7 @@ describe('sqlite backend', () => {
       expect(seen).toEqual([]);
       await two.insertVersion(version('theirs', '1.0.0'));
       await two.setDeprecated('theirs', '1.0.0', 'bad');
-      await two.insertToken({ id: 'abcdefabcdef', hash: '0'.repeat(64), label: '', scopes: ['publish'], createdAt: 1, lastUsedAt: null, revokedAt: null });
+      await two.insertToken({ id: 'abcdefabcdef', hash: '0'.repeat(64), label: '', scopes: ['publish'], names: null, createdAt: 1, lastUsedAt: null, expiresAt: null, revokedAt: null });
       await tick();
       expect(seen).toEqual([{ name: 'theirs', version: '1.0.0' }, { name: 'theirs', version: '1.0.0' }]);
       // Ours and theirs interleaved: ours may come back too (a re-read), theirs must.
@@ -204,7 +281,7 @@ describe('memory backend', () => {
       const logger = { info() {}, warn() {}, error() {} };
       const registry = createRegistry({ database: { type: 'memory' }, storage: { type: 'memory' }, ui: false, logger });
       const { token } = await registry.tokens.create(['publish']);
-      if (!(await registry.tokens.verify(token))) throw new Error('token not verified');
+      if (!(await registry.tokens.verify(token)).ok) throw new Error('token not verified');
       await registry.close();
       const dev = createMemoryRegistry({ config: { logger }, httpServer: null }, {}).registry;
       await dev.develop({ name: 'dev', version: '1.0.0', description: '', manifest: {}, publishedAt: 1 });

@@ -209,11 +209,41 @@ export function describeLayerConformance(suite: SuiteContext): void {
       expect(token).toMatch(/^mikr0_[a-z0-9]{12}_[A-Za-z0-9_-]{32}$/);
       expect(info).toMatchObject({ id: token.split('_')[1], label: 'ci', scopes: ['publish'], lastUsedAt: null, revoked: false });
       expect(Date.parse(info.createdAt)).toBeGreaterThan(Date.now() - 60_000);
-      expect(await tokens.verify(token)).toEqual(['publish']);
+      expect(await tokens.verify(token)).toMatchObject({ ok: true, row: { scopes: ['publish'], names: null, expiresAt: null } });
       const [listed] = await tokens.list();
       expect(listed.lastUsedAt).not.toBeNull();
       const both = await tokens.create(['publish', 'admin']);
-      expect(await tokens.verify(both.token)).toEqual(['publish', 'admin']);
+      expect(await tokens.verify(both.token)).toMatchObject({ ok: true, row: { scopes: ['publish', 'admin'] } });
+    });
+
+    test('name patterns and expiry are kept; an expired token verifies as expired, a revoked one as revoked', async () => {
+      const { tokens } = layer(backend);
+      const scoped = await tokens.create(['publish'], 'team', { names: '@checkout/*, header' as unknown as string[], expiresInMs: 30 * 86_400_000 });
+      expect(scoped.info.names).toEqual(['@checkout/*', 'header']);
+      expect(Date.parse(scoped.info.expiresAt!) - Date.parse(scoped.info.createdAt)).toBe(30 * 86_400_000);
+      expect(await tokens.verify(scoped.token)).toMatchObject({ ok: true, row: { names: ['@checkout/*', 'header'] } });
+      const short = await tokens.create(['publish'], 'short', { expiresInMs: 30 });
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(await tokens.verify(short.token)).toMatchObject({ ok: false, reason: 'expired', id: short.info.id });
+      expect((await tokens.list()).find((t) => t.id === short.info.id)).toMatchObject({ expired: true, revoked: false });
+      await tokens.revoke(scoped.info.id);
+      expect(await tokens.verify(scoped.token)).toMatchObject({ ok: false, reason: 'revoked' });
+      // An admin token manages everything: names do not go with it. Bad patterns and lifetimes are refused.
+      await expect(tokens.create(['admin'], '', { names: ['x'] })).rejects.toThrow(/admin token manages the whole registry/);
+      await expect(tokens.create(['publish'], '', { names: ['Has Space'] })).rejects.toThrow(/not a name pattern/);
+      await expect(tokens.create(['publish'], '', { expiresInMs: -1 })).rejects.toThrow(/positive duration/);
+    });
+
+    test('creating and revoking with `by` writes the audit log', async () => {
+      const { tokens, audit } = layer(backend);
+      const by = { actor: 'cli (ann)', tokenId: null, address: 'local', requestId: null };
+      const { info } = await tokens.create(['publish'], 'ci', { names: ['@team/*'], by });
+      await tokens.revoke(info.id, by);
+      await tokens.create(['publish'], 'quiet');
+      const entries = await audit.list({ limit: 10 });
+      expect(entries.map((e) => e.action)).toEqual(['token.revoke', 'token.create']);
+      expect(entries[1]).toMatchObject({ actor: 'cli (ann)', address: 'local', tokenId: null });
+      expect(entries[1].detail).toContain(`publish token ${info.id} "ci" names @team/*`);
     });
 
     test('a wrong secret, an unknown id or a malformed token verifies as null', async () => {
@@ -225,7 +255,7 @@ export function describeLayerConformance(suite: SuiteContext): void {
       expect(secret).toHaveLength(32);
       const wrong = `mikr0_${id}_${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
       for (const bad of [wrong, `mikr0_${'a'.repeat(12)}_${secret}`, 'mikr0_short_x', '', token.toUpperCase(), `${token}x`]) {
-        expect(await tokens.verify(bad), bad).toBeNull();
+        expect((await tokens.verify(bad)).ok, bad).toBe(false);
       }
       expect((await tokens.list())[0].lastUsedAt).toBeNull();
     });
@@ -236,8 +266,8 @@ export function describeLayerConformance(suite: SuiteContext): void {
       const second = await tokens.create(['publish']);
       expect(await tokens.revoke(first.info.id)).toBe(true);
       expect(await tokens.revoke(second.token)).toBe(true);
-      expect(await tokens.verify(first.token)).toBeNull();
-      expect(await tokens.verify(second.token)).toBeNull();
+      expect(await tokens.verify(first.token)).toMatchObject({ ok: false, reason: 'revoked' });
+      expect(await tokens.verify(second.token)).toMatchObject({ ok: false, reason: 'revoked' });
       expect(await tokens.revoke(first.info.id)).toBe(false);
       expect(await tokens.revoke('nosuchtoken1')).toBe(false);
       expect((await tokens.list()).map((t) => t.revoked)).toEqual([true, true]);
@@ -257,7 +287,7 @@ export function describeLayerConformance(suite: SuiteContext): void {
       const row = await backend.getToken(made[0].info.id);
       expect(row?.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(text).not.toContain(row!.hash);
-      expect(Object.keys(list[0]).sort()).toEqual(['createdAt', 'id', 'label', 'lastUsedAt', 'revoked', 'scopes']);
+      expect(Object.keys(list[0]).sort()).toEqual(['createdAt', 'expired', 'expiresAt', 'id', 'label', 'lastUsedAt', 'names', 'revoked', 'scopes']);
     });
 
     test('scopes are checked before anything is stored', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createMetadata, type Metadata } from '../../registry-lite/metadata/index.js';
 import type { MetadataBackend } from '../../registry-lite/metadata/types.js';
 import { describeLayerConformance } from './conformance-layer.js';
+import { describeRecordsConformance } from './conformance-records.js';
 import { counted, eventually, manifest, version, type MetadataFixture } from './fixtures.js';
 
 export { manifest, version, type MakeMetadataBackend, type MetadataFixture } from './fixtures.js';
@@ -41,7 +42,7 @@ export function describeMetadataBackend(name: string, make: () => Promise<Metada
         expect(await backend.listVersions('hello')).toEqual([]);
         expect(await backend.getVersions('hello')).toEqual([]);
         expect(await backend.insertVersion(version('hello', '1.0.0'))).toBe(true);
-        expect(await backend.getVersion('hello', '1.0.0')).toEqual({ ...version('hello', '1.0.0'), deprecated: null });
+        expect(await backend.getVersion('hello', '1.0.0')).toEqual({ ...version('hello', '1.0.0'), deprecated: null, unpublishedAt: null });
         expect(await backend.getVersion('hello', '1.0.1')).toBeNull();
         expect(await backend.getVersion('hell', '1.0.0')).toBeNull();
       });
@@ -73,8 +74,8 @@ export function describeMetadataBackend(name: string, make: () => Promise<Metada
         await backend.setDeprecated('hello', '1.0.0', 'old');
         const index = (await backend.listVersions('hello')).sort((a, b) => a.publishedAt - b.publishedAt);
         expect(index).toEqual([
-          { version: '1.0.0', deprecated: true, publishedAt: 1000 },
-          { version: '2.0.0-beta.1', deprecated: false, publishedAt: 2000 },
+          { version: '1.0.0', deprecated: true, unpublished: false, publishedAt: 1000 },
+          { version: '2.0.0-beta.1', deprecated: false, unpublished: false, publishedAt: 2000 },
         ]);
         const full = (await backend.getVersions('hello')).sort((a, b) => a.publishedAt - b.publishedAt);
         expect(full.map((r) => [r.version, r.deprecated, r.manifest.files['template.js'].integrity])).toEqual([
@@ -145,6 +146,16 @@ export function describeMetadataBackend(name: string, make: () => Promise<Metada
     });
 
 
+    describeRecordsConformance({
+      backend: () => backend,
+      fixture: () => fixture,
+      reopen: async () => {
+        const reopened = await fixture.reopen();
+        if (reopened) backend = reopened;
+        return reopened;
+      },
+    });
+
     describeLayerConformance({ backend: () => backend, layer });
 
     test('ping resolves while open; every call rejects after close', async () => {
@@ -171,7 +182,7 @@ export function describeMetadataBackend(name: string, make: () => Promise<Metada
       const again = layer(reopened);
       expect((await again.components.resolve('kept', ''))?.version).toBe('1.0.0');
       expect((await again.components.resolve('kept', '1.1.0'))?.deprecated).toBe('bad');
-      expect(await again.tokens.verify(token)).toEqual(['publish']);
+      expect(await again.tokens.verify(token)).toMatchObject({ ok: true, row: { scopes: ['publish'] } });
     });
 
     test('another instance\'s changes reach this layer within a second; its own writes are not reported', async () => {

@@ -35,7 +35,7 @@ export function manifest(tag: string, extra: Partial<Manifest> = {}): Manifest {
   };
 }
 
-export function version(name: string, v: string, extra: Partial<VersionRecord> = {}): Omit<VersionRecord, 'deprecated'> {
+export function version(name: string, v: string, extra: Partial<VersionRecord> = {}): Omit<VersionRecord, 'deprecated' | 'unpublishedAt'> {
   return { name, version: v, description: `${name} at ${v}`, manifest: manifest(`${name}@${v}`), prefix: `${name}/${v}/abc`, publishedAt: 1_700_000_000_000, ...extra };
 }
 

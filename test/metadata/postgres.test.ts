@@ -1,8 +1,9 @@
 /**
  * The PostgreSQL metadata backend on a real PostgreSQL (postgres-server.ts: one server for this
  * file, a fresh database per test): the shared conformance suite, then what only a database
- * that replicas share has to prove: migrations under concurrent starts, publish races, change
- * notifications between instances (and after a lost connection), one-line connection errors.
+ * that replicas share has to prove: publish races, change notifications between instances
+ * (and after a lost connection), one-line connection errors. The schema's own guarantees
+ * (migrations, upgrades, the append-only audit log) are postgres-schema.test.ts's.
  */
 import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { createRegistry, type Registry, type RegistryOptions } from '../../registry-lite/index.js';
 import { describeDatabase, databaseFromUrl, resolveDatabase } from '../../registry-lite/metadata/open.js';
 import { postgresBackend, type PostgresBackend } from '../../registry-lite/metadata/postgres.js';
-import { PG_MISSING, SCHEMA_VERSION } from '../../registry-lite/metadata/postgres-schema.js';
+import { PG_MISSING } from '../../registry-lite/metadata/postgres-schema.js';
 import type { MetadataChange } from '../../registry-lite/metadata/types.js';
 import { memoryLogger, publish, root, tempDir } from '../helpers.js';
 import { describeMetadataBackend, version } from './conformance.js';
@@ -68,24 +69,6 @@ describe('postgres backend', () => {
   });
   afterEach(() => env.done());
 
-  test('6 instances opening one fresh database at once all start, and each migration runs once', async () => {
-    const backends = Array.from({ length: 6 }, () => env.open());
-    await Promise.all(backends.map((backend) => backend.ready()));
-    const applied = await server.query('SELECT version FROM schema_migrations ORDER BY version', [], env.db.name);
-    expect(applied.map((row) => row.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
-    const tables = await server.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`, [], env.db.name);
-    expect(tables.map((row) => row.tablename)).toEqual(['components', 'schema_migrations', 'tokens']);
-    // Opened again, an up-to-date database is left as it is.
-    await env.open().ready();
-    expect(await server.query('SELECT count(*)::int AS n FROM schema_migrations', [], env.db.name)).toEqual([{ n: SCHEMA_VERSION }]);
-  });
-
-  test('a database from a newer mikr0 is refused with a message naming the fix', async () => {
-    await env.open().ready();
-    await server.query('INSERT INTO schema_migrations (version) VALUES ($1)', [SCHEMA_VERSION + 1], env.db.name);
-    await expect(env.open().ready()).rejects.toThrow(/newer than this mikr0.*Upgrade vite-plugin-mikr0/);
-  });
-
   test('racing inserts of one version from 4 instances: exactly one of 40 wins', async () => {
     const backends = Array.from({ length: 4 }, () => env.open());
     await Promise.all(backends.map((backend) => backend.ready()));
@@ -114,7 +97,7 @@ describe('postgres backend', () => {
 
     await a.setDeprecated('shared', '1.0.0', 'old');
     await a.replaceManifest('shared', '1.0.0', version('shared', '1.0.0').manifest);
-    await a.insertToken({ id: 'abcdefabcdef', hash: '0'.repeat(64), label: '', scopes: ['publish'], createdAt: 1, lastUsedAt: null, revokedAt: null });
+    await a.insertToken({ id: 'abcdefabcdef', hash: '0'.repeat(64), label: '', scopes: ['publish'], names: null, createdAt: 1, lastUsedAt: null, expiresAt: null, revokedAt: null });
     await a.touchToken('abcdefabcdef', 2);
     await a.revokeToken('abcdefabcdef', 3);
     // Behind every backend's back (psql, a script): no origin, so every instance hears of it.
@@ -137,7 +120,7 @@ describe('postgres backend', () => {
     await listener.connect();
     try {
       await listener.query('LISTEN mikr0_changes');
-      await backend.insertToken({ id: 'abcdefabcdef', hash: '0'.repeat(64), label: '', scopes: ['publish'], createdAt: 1, lastUsedAt: null, revokedAt: null });
+      await backend.insertToken({ id: 'abcdefabcdef', hash: '0'.repeat(64), label: '', scopes: ['publish'], names: null, createdAt: 1, lastUsedAt: null, expiresAt: null, revokedAt: null });
       await backend.touchToken('abcdefabcdef', 2);
       expect(await backend.revokeToken('abcdefabcdef', 3)).toBe(true);
       await sleep(200);

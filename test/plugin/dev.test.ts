@@ -101,7 +101,7 @@ describe('vite dev: the emulated registry', () => {
     expect(detail.versions[0]).toMatchObject({
       version: '0.3.0',
       parameters: { name: { type: 'string', mandatory: true }, n: { type: 'number', default: 1 } },
-      actions: ['add', 'fail'],
+      actionNames: ['add', 'fail'],
     });
     const page = await get('/');
     expect(page.status).toBe(200);

@@ -191,14 +191,12 @@ describe('credentials', () => {
     expect((await res.json()).error.code).toBe('UNAUTHORIZED');
   });
 
-  test('a publish token may not deprecate (403)', async () => {
-    const res = await fetch(`${registry.url}/r/components/hello/1.0.0`, {
-      method: 'PATCH',
-      headers: { Authorization: `Bearer ${registry.token}` },
-      body: JSON.stringify({ deprecated: 'x' }),
-    });
-    expect(res.status).toBe(403);
-    expect((await res.json()).error.message).toMatch(/admin/);
+  test('a publish token may not unpublish, manage tokens or read the audit log (403 naming the admin scope)', async () => {
+    for (const [method, route] of [['DELETE', '/r/components/hello/1.0.0'], ['GET', '/r/tokens'], ['GET', '/r/audit']]) {
+      const res = await fetch(`${registry.url}${route}`, { method, headers: { Authorization: `Bearer ${registry.token}` } });
+      expect(res.status, route).toBe(403);
+      expect((await res.json()).error.message).toMatch(/lacks the "admin" scope/);
+    }
   });
 
   test('a credential that keeps failing is locked out (429, Retry-After); a valid token is never refused for it; the failing client is slowed down', async () => {

@@ -32,10 +32,21 @@ import { createPool } from './pool.js';
 import type { ProcessOptions } from './protocol.js';
 import { createPoolStats } from './stats.js';
 
+/**
+ * Where the registry and the sandbox report. `fields` give a structured logger (registry-lite's
+ * `logFormat: 'json'`) what the message text also says, e.g. the request's id; a logger that
+ * prints text may ignore them.
+ */
 export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export interface LogFields {
+  /** The `x-request-id` of the request the line is about. */
+  requestId?: string;
+  [key: string]: unknown;
 }
 
 export interface SandboxOptions {
