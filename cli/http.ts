@@ -56,6 +56,30 @@ function basic(user: string, password: string | undefined): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
+/**
+ * The Authorization header for a route only an admin may use (tokens, audit, unpublish), or an
+ * error naming both ways to be one: asked for before any request, as a missing one is a sure 401.
+ */
+export function adminAuthorization(flags: Credentials, doing: string): string {
+  const auth = authorization(flags);
+  if (!auth) throw cliError(`no credentials: ${doing} needs the admin scope`, ADMIN_CREDENTIALS);
+  return auth;
+}
+
+const ADMIN_CREDENTIALS =
+  'pass an admin --token (or MIKR0_TOKEN; create one on the registry\'s machine with: mikr0 token create --scope admin), or --user and --password of the registry admin';
+
+/** What to do about a 401 or 403 from an admin route, for the credentials that were sent. */
+export function adminHints(auth: string): Record<number, string> {
+  return {
+    401: auth.startsWith('Basic')
+      ? 'check --user and --password (or MIKR0_USER and MIKR0_PASSWORD), or pass an admin --token instead'
+      : 'pass a valid admin --token or set MIKR0_TOKEN (create one with: mikr0 token create --scope admin)',
+    403: 'this needs the "admin" scope, which this token lacks: use an admin token (mikr0 token create --scope admin) or the admin user (--user, --password)',
+    429: 'too many failed attempts: wait, then retry with valid credentials',
+  };
+}
+
 /** `@scope/name` stays two path segments; each part is escaped on its own. */
 export const namePath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
 
@@ -105,7 +129,7 @@ export function createClient(registry: string) {
       // Still under /r after dropping one (".../r/r"): every route is a 404 "No route for GET /r/r/...".
       const doubled = status === 404 && /\/r$/.test(new URL(registry).pathname);
       const hint = doubled ? `drop the /r from the end of ${registry} in --registry (or MIKR0_REGISTRY)` : options.hints?.[status];
-      throw cliError(envelopeMessage(status, parsed, text), hint, status);
+      throw cliError(envelopeMessage(status, parsed, text), hint, status, envelopeCode(parsed));
     },
     /**
      * Whether anything answers at the URL, before work that would be wasted (packing, uploading):
@@ -170,6 +194,12 @@ function parse(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The envelope's code, for a command that answers one 409 differently from another. */
+function envelopeCode(parsed: unknown): string | undefined {
+  const code = (parsed as { error?: { code?: unknown } } | null | undefined)?.error?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The envelope's message plus one line per detail; non-JSON answers (a proxy's HTML) by status. */

@@ -34,7 +34,9 @@ cli
   .option('--host <host>', 'Address to listen on (default: 127.0.0.1)')
   .option('-d, --data <dir>', 'Data folder for the database and bundles (default: .mikr0)')
   .option('-c, --config <file>', 'Config file (default: mikr0.config.{js,mjs,ts,mts} if present)')
+  .option('--log-format <format>', 'pretty (text lines) or json (one JSON object per line on stdout, a line per request) (env MIKR0_LOG_FORMAT, default: pretty)')
   .example('mikr0 registry --port 0 --data /var/lib/mikr0')
+  .example('mikr0 registry --log-format json | your-log-shipper')
   .action((flags) => run(() => import('./commands/registry.js').then((m) => m.registry(flags)), { stays: true }));
 
 cli
@@ -47,14 +49,39 @@ cli
   .action((dir, flags) => run(() => import('./commands/publish.js').then((m) => m.publish(dir, flags))));
 
 cli
-  .command('token <action> [id]', 'Manage the API tokens of a registry\'s database (found as mikr0 registry finds it): create | list | revoke <id>')
+  .command('token <action> [id]', 'Manage the API tokens of a registry: create | list | revoke <id>. Works on its database (found as mikr0 registry finds it), or over HTTP with --registry')
   .option('--scope <scope>', 'create: publish or admin (comma-separated for both)')
-  .option('--label <label>', 'create: a note saying who or what uses the token')
+  .option('--names <patterns>', "create: names a publish token may publish and deprecate, comma-separated; * matches any run of characters (default: every name)")
+  .option('--expires <duration>', 'create: lifetime, e.g. 30d, 12h, 15m, 45s (default: never)')
+  .option('--label <label>', 'create: a note saying who or what uses the token (the audit log names the token by it)')
+  .option('--json', 'list: print JSON instead of a table')
   .option('-d, --data <dir>', 'Data folder of the registry (default: .mikr0; create starts a new database only where --data or --config points)')
   .option('-c, --config <file>', 'The registry\'s config file, to use its database (default: mikr0.config.{js,mjs,ts,mts} if present)')
+  .option('-r, --registry <url>', 'Work through a running registry\'s admin API instead of its database (MIKR0_REGISTRY alone does not switch: without this flag the database is used)')
+  .option('-t, --token <token>', 'With --registry: API token with the admin scope (env MIKR0_TOKEN)')
+  .option('-u, --user <user>', 'With --registry: admin user (env MIKR0_USER)')
+  .option('--password <password>', 'With --registry: admin password (env MIKR0_PASSWORD)')
   .example('export MIKR0_TOKEN=$(mikr0 token create --scope publish --label ci)')
+  .example("mikr0 token create --scope publish --names '@checkout/*,header' --expires 30d --label checkout-ci")
+  .example('mikr0 token list -r https://registry.example.com -u admin --password $ADMIN_PASSWORD')
   .example('mikr0 token revoke abc123def456')
   .action((action, id, flags) => run(() => import('./commands/token.js').then((m) => m.token(action, id, flags))));
+
+cli
+  .command('audit', 'Show the audit log of a registry, newest first: who published, deprecated, unpublished, made or revoked tokens, failed to sign in (needs the admin scope)')
+  .option('--since <when>', 'Entries from then on: a duration back from now (24h, 7d, 30m), an ISO date or time, or epoch ms')
+  .option('--until <when>', 'Entries before then (same forms as --since)')
+  .option('--action <actions>', 'Only these, comma-separated: publish, deprecate, undeprecate, unpublish, token.create, token.revoke, auth.failure')
+  .option('--name <name>', 'Only entries about this component (exact name)')
+  .option('--limit <n>', 'At most this many entries, over as many pages as it takes (default: 100)')
+  .option('--json', 'Print JSON instead of a table')
+  .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
+  .option('-t, --token <token>', 'API token with the admin scope (env MIKR0_TOKEN)')
+  .option('-u, --user <user>', 'Admin user (env MIKR0_USER)')
+  .option('--password <password>', 'Admin password (env MIKR0_PASSWORD)')
+  .example('mikr0 audit --since 24h --action publish,unpublish')
+  .example('mikr0 audit --name @team/hello --limit 500 --json')
+  .action((flags) => run(() => import('./commands/audit.js').then((m) => m.audit(flags))));
 
 cli
   .command('migrate', 'Copy a registry\'s versions, files and tokens to other stores (e.g. SQLite + folder to PostgreSQL + S3); the source may keep serving, but what it publishes during the copy needs a second run')
@@ -82,21 +109,32 @@ cli
   .action((query, flags) => run(() => import('./commands/ls.js').then((m) => m.ls(query, flags))));
 
 cli
-  .command('info <name>', 'Show the versions, deprecations and parameters of a component')
+  .command('info <name>', 'Show the versions of a component (deprecations, unpublished ones, renders and actions, a 14-day render chart) and its parameters')
   .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
   .option('--json', 'Print JSON instead of tables')
   .action((name, flags) => run(() => import('./commands/info.js').then((m) => m.info(name, flags))));
 
 cli
-  .command('deprecate <name@version>', 'Deprecate a published version (needs the admin scope)')
+  .command('deprecate <name@version>', 'Deprecate a published version (needs a publish token whose --names cover the name, or the admin scope)')
   .option('-m, --message <reason>', 'Why, and what to use instead')
   .option('--undo', 'Remove the deprecation')
   .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
-  .option('-t, --token <token>', 'API token with the admin scope (env MIKR0_TOKEN)')
+  .option('-t, --token <token>', 'API token with the publish scope for the name, or the admin scope (env MIKR0_TOKEN)')
   .option('-u, --user <user>', 'Admin user (env MIKR0_USER)')
   .option('--password <password>', 'Admin password (env MIKR0_PASSWORD)')
   .example('mikr0 deprecate @team/hello@1.0.0 -m "use 2.x"')
   .action((spec, flags) => run(() => import('./commands/deprecate.js').then((m) => m.deprecate(spec, flags))));
+
+cli
+  .command('unpublish <name@version>', 'Take a version out of service for good: renders and files answer 410, ranges skip it, and its number can never be published again (needs the admin scope)')
+  .option('--force', 'Even if pages rendered it in the last 24 hours')
+  .option('-r, --registry <url>', 'Registry URL (env MIKR0_REGISTRY, default http://127.0.0.1:4910)')
+  .option('-t, --token <token>', 'API token with the admin scope (env MIKR0_TOKEN)')
+  .option('-u, --user <user>', 'Admin user (env MIKR0_USER)')
+  .option('--password <password>', 'Admin password (env MIKR0_PASSWORD)')
+  .example('mikr0 unpublish @team/hello@1.0.1')
+  .example('mikr0 unpublish @team/hello@1.0.1 --force')
+  .action((spec, flags) => run(() => import('./commands/unpublish.js').then((m) => m.unpublish(spec, flags))));
 
 // cac prints a command's usage but not its description; put it back under the usage line.
 cli.help((sections) => {

@@ -38,13 +38,16 @@ export interface CliError extends Error {
   hint?: string;
   /** HTTP status when the error came from the registry. */
   status?: number;
+  /** The envelope's code (RECENTLY_RENDERED, ...) when the error came from the registry. */
+  code?: string;
 }
 
-export function cliError(message: string, hint?: string, status?: number): CliError {
+export function cliError(message: string, hint?: string, status?: number, code?: string): CliError {
   const error = new Error(message) as CliError;
   error.cliError = true;
   if (hint) error.hint = hint;
   if (status !== undefined) error.status = status;
+  if (code !== undefined) error.code = code;
   return error;
 }
 
@@ -67,16 +70,22 @@ export function report(error: unknown): void {
   if (process.env.MIKR0_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
 }
 
+/** An ISO time as `YYYY-MM-DD HH:MM:SS` (UTC, as the registry stores it); `-` for none. */
+export const formatTime = (iso: string | null | undefined): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '-');
+
 /** A plain left-aligned table; the header is bold on a TTY. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(Math.max(0, widths[i] - visibleLength(cell)))))
       .join('  ')
       .trimEnd();
   return [color.bold(line(header)), ...rows.map(line)].join('\n');
 }
+
+/** Columns a cell takes on screen: a coloured cell's escape codes take none. */
+const visibleLength = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').length;
 
 /** A progress line rewritten in place on a TTY; elsewhere only the first and the last step. */
 export function progress(label: string) {

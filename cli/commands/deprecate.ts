@@ -8,11 +8,14 @@ export interface DeprecateFlags extends Credentials {
   undo?: boolean;
 }
 
-/** `name@1.0.0` or `@scope/name@1.0.0`: the version follows the last `@` that is not the first character. */
-export function parseSpec(spec: string): { name: string; version: string } {
+/**
+ * `name@1.0.0` or `@scope/name@1.0.0`: the version follows the last `@` that is not the first
+ * character. `command` is the one the hint's example shows.
+ */
+export function parseSpec(spec: string, command = 'deprecate'): { name: string; version: string } {
   const at = spec.lastIndexOf('@');
   if (at <= 0 || at === spec.length - 1) {
-    throw cliError(`"${spec}" does not name a version`, 'use <name>@<version>, e.g. mikr0 deprecate hello@1.0.0 (or @team/hello@1.0.0)');
+    throw cliError(`"${spec}" does not name a version`, `use <name>@<version>, e.g. mikr0 ${command} hello@1.0.0 (or @team/hello@1.0.0)`);
   }
   return { name: spec.slice(0, at), version: spec.slice(at + 1) };
 }
@@ -23,8 +26,8 @@ export async function deprecate(spec: string, flags: DeprecateFlags): Promise<vo
   const auth = authorization(flags);
   if (!auth) {
     throw cliError(
-      'no credentials: deprecating needs the admin scope',
-      'pass an admin --token (mikr0 token create --scope admin) or --user and --password of the registry admin',
+      'no credentials: deprecating needs a publish token that covers the name, or the admin scope',
+      'pass --token (or MIKR0_TOKEN; mikr0 token create --scope publish --names <pattern>) or --user and --password of the registry admin',
     );
   }
   const client = createClient(registryUrl(flags.registry));
@@ -34,8 +37,9 @@ export async function deprecate(spec: string, flags: DeprecateFlags): Promise<vo
     headers: { authorization: auth },
     json: { deprecated: flags.undo ? false : reason },
     hints: {
-      401: 'pass an admin --token (or MIKR0_TOKEN), or --user and --password of the registry admin',
-      403: 'deprecating needs the "admin" scope: mikr0 token create --scope admin, or the admin user',
+      401: 'pass a valid --token (or MIKR0_TOKEN), or --user and --password of the registry admin',
+      // A publish token may deprecate the names its --names cover (every name without --names).
+      403: `deprecating ${name} needs a publish token whose --names cover it (mikr0 token create --scope publish --names '${name}') or an admin token`,
       404: `see the published versions with: mikr0 info ${name}`,
     },
   });

@@ -113,11 +113,16 @@ function describeSummary(s: MigrationSummary): string {
   const versions = [`${s.versions.copied} ${verb}`, `${s.versions.skipped} already there`, count(s.versions.conflicts, 'conflict')];
   if (s.versions.failed) versions.push(`${s.versions.failed} incomplete in the source`);
   if (s.deprecations) versions.push(`${count(s.deprecations, 'deprecation')} ${s.dryRun ? 'to set' : 'set'}`);
+  if (s.unpublished) versions.push(`${count(s.unpublished, 'unpublish')} ${s.dryRun ? 'to carry over' : 'carried over'}`);
+  const kept = (part: { copied: number; skipped: number }, units: string, why: string) =>
+    `${part.copied} ${units} ${verb}` + (part.skipped ? `, ${part.skipped} not (${why})` : '');
   return [
     `${s.dryRun ? 'dry run (nothing written)' : 'migrated'}: ${count(s.components, 'component')} in ${seconds}`,
     `  versions: ${versions.join(', ')}`,
     `  files:    ${s.files} ${verb} (${formatBytes(s.bytes)})`,
     `  tokens:   ${tokens.join(', ')}`,
+    `  audit:    ${kept(s.audit, 'entries', 'the target has a log of its own')}`,
+    `  usage:    ${kept(s.usage, 'daily counts', 'their components have counts on the target')}`,
   ].join('\n');
 }
 

@@ -55,7 +55,8 @@ export async function publish(dir: string | undefined, flags: PublishFlags): Pro
         401: auth.startsWith('Basic')
           ? 'check --user and --password (or MIKR0_USER and MIKR0_PASSWORD), or pass --token instead'
           : 'pass a valid --token or set MIKR0_TOKEN (create one with: mikr0 token create --scope publish)',
-        403: 'publishing needs a token with the "publish" scope: mikr0 token create --scope publish',
+        // The registry's message names the patterns this token allows; add the command that makes one that fits.
+        403: `a token that covers it: mikr0 token create --scope publish --names '${name}' (or an admin token)`,
         429: 'too many failed attempts: wait, then retry with valid credentials',
       },
     });
@@ -110,6 +111,14 @@ async function readPackage(folder: string): Promise<{ name: string; version: str
 /** Registry answers that need more than the registry's own words. */
 function explain(error: unknown, size: number, spec: string) {
   if (!isCliError(error)) return error;
+  // Both conflicts are VERSION_EXISTS; the registry's words tell a retired number from a taken one.
+  if (error.status === 409 && /unpublished/.test(error.message)) {
+    return cliError(
+      `${spec} was unpublished, and its number can never be used again`,
+      'bump "version" in your project\'s package.json (or run: npm version patch), build again, and publish',
+      409,
+    );
+  }
   if (error.status === 409) {
     // Said once, and pointing at the file to edit: dist/package.json is written by the build.
     return cliError(

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createRegistry, type Registry } from '../../registry-lite/index.js';
+import { createRegistry, type Registry, type RegistryOptions } from '../../registry-lite/index.js';
 import { loadConfig } from '../config.js';
 import { cliError, color, note, print } from '../output.js';
 
@@ -11,7 +11,12 @@ export interface RegistryFlags {
   host?: string;
   data?: string;
   config?: string;
+  logFormat?: string;
 }
+
+type LogFormat = NonNullable<RegistryOptions['logFormat']>;
+/** Checked by the compiler both ways against the option's type, as registryOptionKeys is. */
+const LOG_FORMATS = Object.keys({ pretty: true, json: true } satisfies Record<LogFormat, true>) as LogFormat[];
 
 const DEFAULT_PORT = 4910;
 const DEFAULT_HOST = '127.0.0.1';
@@ -23,6 +28,7 @@ export async function registry(flags: RegistryFlags): Promise<void> {
   const port = parsePort(flags.port ?? configPort ?? DEFAULT_PORT);
   const host = String(flags.host ?? configHost ?? DEFAULT_HOST);
   const dataDir = path.resolve(flags.data ?? options.dataDir ?? '.mikr0');
+  const logFormat = parseLogFormat(flags.logFormat) ?? options.logFormat;
 
   // Before anything is created: a port in use must not leave a fresh data folder behind.
   if (port !== 0) await checkPort(port, host);
@@ -30,7 +36,7 @@ export async function registry(flags: RegistryFlags): Promise<void> {
 
   let instance: Registry;
   try {
-    instance = createRegistry({ ...options, dataDir });
+    instance = createRegistry({ ...options, dataDir, logFormat });
   } catch (error) {
     // Option checks throw TypeErrors written for humans; anything else (a locked or newer database) too.
     throw cliError((error as Error).message, file ? `check ${file}` : undefined);
@@ -48,18 +54,30 @@ export async function registry(flags: RegistryFlags): Promise<void> {
     throw listenError(error as NodeJS.ErrnoException, port, host);
   }
 
+  const auth = describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER);
+  if ((logFormat ?? process.env.MIKR0_LOG_FORMAT) === 'json') {
+    // The banner as one more line of the JSON stream (pino's shape), so stdout stays parseable.
+    const where = { data: dataDir, ...instance.where, auth, ...(file ? { config: file } : {}) };
+    print(JSON.stringify({ level: 30, time: new Date().toISOString(), msg: 'listening', url, ...where }));
+    return stopOnSignals(instance);
+  }
   // One write, so whoever reads the output (a supervisor, a test) gets the whole banner at once.
   const banner = [
     `mikr0 registry listening on ${color.cyan(url)}`,
     `  data:     ${dataDir}`,
     `  database: ${instance.where.database}`,
     `  storage:  ${instance.where.storage}`,
-    `  auth:     ${describeAuth(options.auth?.username ?? process.env.MIKR0_ADMIN_USER)}`,
+    `  auth:     ${auth}`,
     ...(file ? [`  config:   ${file}`] : []),
     color.dim('  press Ctrl+C to stop'),
   ];
   print(banner.join('\n'));
   stopOnSignals(instance);
+}
+
+function parseLogFormat(value: string | undefined): LogFormat | undefined {
+  if (value === undefined || LOG_FORMATS.includes(value as LogFormat)) return value as LogFormat | undefined;
+  throw cliError(`"${value}" is not a log format`, `use --log-format ${LOG_FORMATS.join(' or --log-format ')}`);
 }
 
 function parsePort(value: number | string): number {

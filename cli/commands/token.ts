@@ -1,94 +1,97 @@
 /**
- * `mikr0 token create|list|revoke`: works on the registry's metadata directly, so no server
- * (and no admin credentials) is needed: access to the database is the authority. The
- * database is found as `mikr0 registry` finds it (--config file, --data folder), and opened
- * through registry-lite's public index. SQLite's WAL mode lets this run while the registry
- * is serving, and the registry sees new and revoked tokens at once.
+ * `mikr0 token create|list|revoke`. Without --registry it works on the registry's database
+ * directly (token-database.ts): access to the database is the authority, no server needed.
+ * With --registry it goes through the registry's admin routes (token-http.ts), for a registry
+ * whose database is out of reach. MIKR0_REGISTRY alone does not switch to HTTP: it is commonly
+ * set for `mikr0 publish`, and `mikr0 token` on the registry's own machine must keep working.
+ * Every flag is checked first, so a typo never leaves a fresh database or a request behind.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { databaseFromUrl, describeDatabase, openMetadata, resolveDatabase, SCOPES, type DatabaseOption, type DatabaseSpec, type Metadata, type Scope } from '../../registry-lite/index.js';
-import { loadConfig } from '../config.js';
-import { cliError, color, note, print, table } from '../output.js';
+import { parseDuration, parseNamePatterns, SCOPES, type Scope } from '../../registry-lite/index.js';
+import type { CreatedToken, TokenJson } from '../../runtime/shared/api.js';
+import type { Credentials } from '../http.js';
+import { cliError, color, formatTime, note, print, table } from '../output.js';
 
-export interface TokenFlags {
+export interface TokenFlags extends Credentials {
   scope?: string | string[];
   label?: string;
+  names?: string | string[];
+  expires?: string;
   data?: string;
   config?: string;
+  registry?: string;
+  json?: boolean;
 }
 
-type Tokens = Metadata['tokens'];
-
-interface Where {
-  dataDir: string;
-  database: unknown;
-  /** The config file it came from, for messages. */
-  file?: string;
-  /** The database came from MIKR0_DATABASE_URL. */
-  fromEnv?: boolean;
+/** A token to create, its flags checked. */
+export interface NewToken {
+  scopes: Scope[];
+  label: string;
+  /** null: every name. */
+  names: string[] | null;
+  /** As typed (the registry parses it again) and in ms. */
+  expires: { text: string; ms: number } | null;
 }
 
-const ACTIONS = ['create', 'list', 'revoke'];
+/** Where tokens live: the database itself, or a registry's admin routes. */
+export interface TokenStore {
+  create(request: NewToken): Promise<CreatedToken>;
+  list(): Promise<TokenJson[]>;
+  /** false when there is no active token with that id. */
+  revoke(id: string): Promise<boolean>;
+}
+
+const ACTIONS = ['create', 'list', 'revoke'] as const;
+type Action = (typeof ACTIONS)[number];
 
 export async function token(action: string, id: string | undefined, flags: TokenFlags): Promise<void> {
-  if (!ACTIONS.includes(action)) {
+  if (!ACTIONS.includes(action as Action)) {
     throw cliError(`unknown token action "${action}"`, `use one of: ${ACTIONS.map((a) => `mikr0 token ${a}`).join(', ')}`);
   }
-  // Checked before opening, so a bad scope does not leave a fresh database behind.
-  const scopes = action === 'create' ? parseScopes(flags.scope) : [];
+  const request = action === 'create' ? newToken(flags) : undefined;
   if (action === 'revoke' && !id) throw cliError('which token? pass its id', 'e.g. mikr0 token revoke abc123def456 (ids are in: mikr0 token list)');
-  // The same folder and database `mikr0 registry` would use with these flags: flags beat the config file.
-  const { file, config } = await loadConfig(flags.config);
-  // As the registry: the config file's database wins over MIKR0_DATABASE_URL.
-  const fromEnv = config.database === undefined && process.env.MIKR0_DATABASE_URL ? databaseFromUrl(process.env.MIKR0_DATABASE_URL) : undefined;
-  const where: Where = { dataDir: path.resolve(flags.data ?? config.dataDir ?? '.mikr0'), database: config.database ?? fromEnv, file, fromEnv: fromEnv !== undefined };
-  if (action === 'create') {
-    const label = flags.label === undefined ? '' : String(flags.label);
-    // A new database only where the user pointed (--data, a config file, MIKR0_DATABASE_URL): one made in whatever
-    // folder this happens to run in holds tokens no running registry knows ("Invalid credentials").
-    return withTokens(where, Boolean(flags.data || file || where.fromEnv), (tokens) => create(tokens, scopes, label), true);
+  // A whole token pasted for revoke is taken by its id: its secret must not be printed again, nor
+  // travel in a URL, which access logs keep.
+  const target = id && (/^mikr0_([a-z0-9]{12})_/.exec(id)?.[1] ?? id);
+  const run = (store: TokenStore) => perform(store, action as Action, { id: target, request, json: Boolean(flags.json) });
+
+  if (flags.registry !== undefined) {
+    if (flags.data !== undefined || flags.config !== undefined) {
+      throw cliError(
+        '--registry works over HTTP, --data and --config on the database: pick one',
+        'on the registry\'s machine: --data or --config; from elsewhere: --registry with admin credentials',
+      );
+    }
+    const { httpTokens } = await import('./token-http.js');
+    return run(httpTokens(flags, action));
   }
-  if (action === 'list') return withTokens(where, false, (tokens) => list(tokens));
-  return withTokens(where, false, (tokens) => revoke(tokens, id!));
+  if (flags.token !== undefined || flags.user !== undefined || flags.password !== undefined) {
+    // Most likely meant for a registry named by MIKR0_REGISTRY, which alone does not switch to HTTP.
+    throw cliError(
+      'credentials (--token, --user, --password) go with --registry: without it this works on the database itself',
+      `to use the registry's admin API add --registry ${process.env.MIKR0_REGISTRY ? '"$MIKR0_REGISTRY"' : '<url>'}; on its machine, drop the credentials`,
+    );
+  }
+  const { withDatabaseTokens } = await import('./token-database.js');
+  return withDatabaseTokens(flags, action === 'create', run);
 }
 
-async function withTokens(where: Where, createIfMissing: boolean, run: (tokens: Tokens) => Promise<void>, creating = false) {
-  const check = where.fromEnv ? 'check MIKR0_DATABASE_URL' : where.file ? `check database in ${where.file}` : undefined;
-  let spec: ReturnType<typeof resolveDatabase>;
-  try {
-    spec = resolveDatabase(where.database, where.dataDir);
-  } catch (error) {
-    throw cliError((error as Error).message, check);
+async function perform(store: TokenStore, action: Action, { id, request, json }: { id?: string; request?: NewToken; json: boolean }) {
+  if (action === 'create') return create(store, request!);
+  if (action === 'list') return list(store, json);
+  if (!(await store.revoke(id!))) {
+    throw cliError(`no active token "${id}"`, 'it may be revoked already; see the ids with: mikr0 token list');
   }
-  if (spec.type === 'memory' || (spec.type === 'sqlite' && spec.file === ':memory:')) {
-    throw cliError(
-      `the registry's database is in memory (${describeDatabase(spec)}): a token made here would be gone when this command ends`,
-      where.file ? `give the registry a database file in ${where.file}` : 'give the registry a database file',
-    );
+  print(`revoked token ${id}`);
+}
+
+/** The create flags, checked: scope, names, expiry, label. */
+function newToken(flags: TokenFlags): NewToken {
+  const scopes = parseScopes(flags.scope);
+  const names = flags.names === undefined ? null : parseNames(flags.names);
+  if (names && scopes.includes('admin')) {
+    throw cliError('--names limits publish tokens; an admin token acts on every name', 'drop --names, or create the token with --scope publish');
   }
-  const file = spec.type === 'sqlite' ? spec.file : undefined;
-  const exists = file === undefined || fs.existsSync(file);
-  if (!exists && !createIfMissing) {
-    throw cliError(
-      `no registry database at ${file}`,
-      `looked in ${where.dataDir}; point --data <folder> at the folder the registry uses (its --data), or --config <file> at its config file` +
-        (creating ? `\nto start a new database there, name the folder: --data ${path.relative(process.cwd(), where.dataDir) || '.'}` : ''),
-    );
-  }
-  let metadata: Metadata;
-  try {
-    metadata = openMetadata({ dataDir: where.dataDir, database: databaseOption(spec) });
-  } catch (error) {
-    throw cliError(`cannot open ${describeDatabase(spec)}: ${(error as Error).message}`, check);
-  }
-  // A typo in --data would otherwise hand out a token no registry knows about.
-  if (!exists) note(`created a new registry database at ${file}`);
-  try {
-    await run(metadata.tokens);
-  } finally {
-    await metadata.close();
-  }
+  return { scopes, label: flags.label === undefined ? '' : String(flags.label), names, expires: parseExpires(flags.expires) };
 }
 
 function parseScopes(raw: TokenFlags['scope']): Scope[] {
@@ -102,42 +105,56 @@ function parseScopes(raw: TokenFlags['scope']): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
-async function create(tokens: Tokens, scopes: Scope[], label: string) {
-  const { token, info } = await tokens.create(scopes, label);
-  // Only the token on stdout, so `MIKR0_TOKEN=$(mikr0 token create ...)` captures exactly it.
-  print(token);
-  note(`created ${scopes.join(',')} token ${info.id}${label ? ` (${label})` : ''}: it is shown once, store it as MIKR0_TOKEN`);
+/** `--names a,b` or `--names a --names b`; registry-lite says what is wrong with a pattern. */
+function parseNames(raw: string | string[]): string[] {
+  try {
+    return parseNamePatterns([raw].flat().map(String));
+  } catch (error) {
+    throw cliError(`--names: ${(error as Error).message}`, "e.g. --names '@checkout/*,header' (* matches any run of characters; leave --names out for every name)");
+  }
 }
 
-async function list(store: Tokens) {
+function parseExpires(raw: string | undefined): NewToken['expires'] {
+  if (raw === undefined) return null;
+  const text = String(raw);
+  try {
+    return { text, ms: parseDuration(text) };
+  } catch (error) {
+    throw cliError(`--expires: ${(error as Error).message}`, 'e.g. --expires 30d (units: s, m, h, d; leave --expires out for a token that never expires)');
+  }
+}
+
+async function create(store: TokenStore, request: NewToken) {
+  const { token, info } = await store.create(request);
+  // Only the token on stdout, so `MIKR0_TOKEN=$(mikr0 token create ...)` captures exactly it.
+  print(token);
+  const limits = [
+    info.names ? `for ${info.names.join(', ')}` : '',
+    info.expiresAt ? `until ${formatTime(info.expiresAt)} UTC` : '',
+  ].filter(Boolean);
+  note(
+    `created ${info.scopes.join(',')} token ${info.id}${info.label ? ` (${info.label})` : ''}${limits.length ? ` ${limits.join(' ')}` : ''}: ` +
+      'it is shown once, store it as MIKR0_TOKEN',
+  );
+}
+
+async function list(store: TokenStore, json: boolean) {
   const tokens = await store.list();
+  // Never a secret here: TokenInfo has none, over HTTP or from the database.
+  if (json) return print(JSON.stringify(tokens, null, 2));
   if (tokens.length === 0) {
     note('no tokens yet: create one with mikr0 token create --scope publish');
     return;
   }
-  const day = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '-');
   const rows = tokens.map((t) => [
     t.id,
     t.label || '-',
     t.scopes.join(','),
-    day(t.createdAt),
-    day(t.lastUsedAt),
+    t.names ? t.names.join(',') : '*',
+    formatTime(t.createdAt),
+    formatTime(t.lastUsedAt),
+    t.expired ? color.red(`expired ${formatTime(t.expiresAt)}`) : formatTime(t.expiresAt),
     t.revoked ? color.red('revoked') : '-',
   ]);
-  print(table(['ID', 'LABEL', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'], rows));
-}
-
-async function revoke(tokens: Tokens, id: string) {
-  if (!(await tokens.revoke(id))) {
-    throw cliError(`no active token "${id}"`, 'it may be revoked already; see the ids with: mikr0 token list');
-  }
-  print(`revoked token ${id}`);
-}
-
-/** The resolved database as an option again: the same database the registry opens, never a stand-in file. */
-function databaseOption(spec: DatabaseSpec): DatabaseOption {
-  if (spec.type === 'backend') return spec.backend;
-  if (spec.type === 'postgres') return { type: 'postgres', options: { connectionString: spec.connectionString, poolSize: spec.poolSize } };
-  if (spec.type === 'memory') return { type: 'memory' };
-  return spec.file;
+  print(table(['ID', 'LABEL', 'SCOPES', 'NAMES', 'CREATED', 'LAST USED', 'EXPIRES', 'REVOKED'], rows));
 }

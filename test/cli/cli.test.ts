@@ -109,10 +109,11 @@ describe('a registry started by the CLI', () => {
     expect(info.stdout).toMatch(/name\s+string\s+yes/);
   });
 
-  test('deprecate (-m) needs the admin scope', async () => {
-    const denied = await mikr0(['deprecate', 'hello@1.0.0', '-m', 'old', '-r', registry.url, '-t', publishToken]);
+  test('deprecate (-m) needs a token covering the name, or the admin scope', async () => {
+    const scoped = (await mikr0(['token', 'create', '--scope', 'publish', '--names', '@other/*', '-d', data])).stdout.trim();
+    const denied = await mikr0(['deprecate', 'hello@1.0.0', '-m', 'old', '-r', registry.url, '-t', scoped]);
     expect(denied.code).not.toBe(0);
-    expect(denied.stderr).toMatch(/error: .*"admin" scope/);
+    expect(denied.stderr).toMatch(/error: .*only publish and deprecate names matching @other\/\*/);
 
     const ok = await mikr0(['deprecate', 'hello@1.0.0', '-m', 'old', '-r', registry.url, '-t', adminToken]);
     expect(ok.code, ok.stderr).toBe(0);
@@ -210,7 +211,7 @@ describe('a registry with a config file (-c)', () => {
 
     const metadata = openMetadata({ database: file });
     try {
-      expect(await metadata.tokens.verify(token)).toEqual(['publish']);
+      expect(await metadata.tokens.verify(token)).toMatchObject({ ok: true, row: { scopes: ['publish'], label: 'configured' } });
     } finally {
       await metadata.close();
     }
