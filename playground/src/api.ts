@@ -20,22 +20,39 @@ export function registryRoot(baseURI = document.baseURI): string {
   return new URL(announced ?? '.', baseURI).href.replace(/\/$/, '');
 }
 
+export interface RequestOptions {
+  method?: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** The `Authorization` header (admin calls). */
+  authorization?: string;
+  signal?: AbortSignal;
+}
+
 export function createApi(root: string) {
-  async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  /** One call to the registry: its JSON answer, or a Mikr0Error carrying the envelope's message. */
+  async function request<T>(path: string, { method = 'GET', body, authorization, signal }: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (authorization) headers.Authorization = authorization;
     let response: Response;
     try {
-      response = await fetch(root + path, { headers: { Accept: 'application/json' }, signal });
+      // `omit`: a 401 (the registry challenges with Basic) must reach this code, not open the browser's sign-in dialog.
+      const credentials = authorization ? 'omit' : 'same-origin';
+      response = await fetch(root + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials, signal });
     } catch (error) {
       if ((error as Error)?.name === 'AbortError') throw error;
       throw createError({ status: 0, code: 'NETWORK_ERROR', message: `Could not reach the registry at ${root}`, cause: error });
     }
-    const body: unknown = await response.json().catch(() => null);
-    if (!response.ok) throw errorFromEnvelope(response.status, body, `${root}${path} answered HTTP ${response.status} ${response.statusText}`);
-    return body as T;
+    const answer: unknown = await response.json().catch(() => null);
+    if (!response.ok) throw errorFromEnvelope(response.status, answer, `${root}${path} answered HTTP ${response.status} ${response.statusText}`);
+    return answer as T;
   }
+  const get = <T>(path: string, signal?: AbortSignal) => request<T>(path, { signal });
 
   return {
     root,
+    request,
     list(q: string, page: number, perPage: number, signal?: AbortSignal): Promise<ComponentList> {
       const query = new URLSearchParams({ q, page: String(page), per_page: String(perPage) });
       return get(`/r/components?${query}`, signal);

@@ -1,4 +1,4 @@
-/** The selected component: name, description, version picker, deprecation, sizes. */
+/** The selected component: name, description, version picker, deprecation or unpublishing, sizes. */
 import type { ComponentDetail, VersionDetail } from './api.js';
 import { formatBytes, h } from './dom.js';
 
@@ -6,7 +6,7 @@ import { formatBytes, h } from './dom.js';
 export function renderHeader(detail: ComponentDetail, version: VersionDetail, onVersion: (version: string) => void, live = false): HTMLElement {
   const picker = h('select', { id: 'version', class: 'version-select', onchange: () => onVersion(picker.value) });
   for (const v of sortVersions(detail.versions)) {
-    const labels = [v.version, v.version === detail.latest ? 'latest' : '', v.deprecated ? `deprecated: ${v.deprecated}` : ''];
+    const labels = [v.version, v.version === detail.latest ? 'latest' : '', v.unpublished ? 'unpublished' : '', v.deprecated ? `deprecated: ${v.deprecated}` : ''];
     const option = new Option(labels.filter(Boolean).join(' — '), v.version, false, v === version);
     if (v.deprecated) option.dataset.deprecated = v.deprecated;
     picker.append(option);
@@ -23,9 +23,11 @@ export function renderHeader(detail: ComponentDetail, version: VersionDetail, on
       h('label', { class: 'version-picker' }, h('span', { class: 'visually-hidden' }, 'Version'), picker),
     ),
     description ? h('p', { class: 'component-description' }, description) : h('p', { class: 'component-description muted' }, 'No description.'),
-    version.deprecated
-      ? h('p', { class: 'notice warning', role: 'note' }, h('strong', {}, `${version.version} is deprecated: `), version.deprecated)
-      : null,
+    version.unpublished
+      ? h('p', { class: 'notice warning', role: 'note' }, h('strong', {}, `${version.version} was unpublished`), ` on ${formatDate(version.unpublished)}: pages asking for it get 410 Gone.`)
+      : version.deprecated
+        ? h('p', { class: 'notice warning', role: 'note' }, h('strong', {}, `${version.version} is deprecated: `), version.deprecated)
+        : null,
     live ? renderLive() : renderMeta(version),
   );
 }
@@ -46,7 +48,7 @@ function renderMeta(version: VersionDetail): HTMLElement {
       ...chips,
       version.serverSize ? h('li', { class: 'chip', title: 'server.cjs: runs in the registry, never sent to browsers' }, h('span', {}, 'server'), h('strong', {}, formatBytes(version.serverSize))) : null,
     ),
-    h('span', { class: 'published' }, `published ${new Date(version.publishedAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}`),
+    h('span', { class: 'published' }, `published ${formatDate(version.publishedAt)}`),
   );
 }
 
@@ -56,6 +58,10 @@ function renderLive(): HTMLElement {
     { class: 'meta' },
     h('span', { class: 'published', 'data-live': '' }, 'in development: served from source by vite dev, not published (sizes after vite build)'),
   );
+}
+
+function formatDate(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
 function basename(path: string): string {

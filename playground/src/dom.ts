@@ -45,3 +45,10 @@ export function formatBytes(bytes: number): string {
 export function formatJson(value: unknown): string {
   return value === undefined ? 'undefined' : JSON.stringify(value, null, 2);
 }
+
+/** An ISO time as the reader's local date and time; `fallback` when there is none. */
+export function formatTime(iso: string | null | undefined, fallback = '—'): string {
+  if (!iso) return fallback;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}

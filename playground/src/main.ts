@@ -1,9 +1,10 @@
 /**
  * The playground: pick a component and version, edit its parameters, watch it render
- * through the registry's own runtime, copy the embed snippet, call its actions. The whole
- * view lives in the URL.
+ * through the registry's own runtime, copy the embed snippet, call its actions, see its usage.
+ * The whole view lives in the URL; `#/admin/<tab>` shows the admin view over it instead.
  */
 import { createActionsConsole } from './actions-console.js';
+import { createAdminView } from './admin-view.js';
 import { createApi, isMikr0Error, registryRoot, type ComponentDetail, type ErrorDetail, type VersionDetail } from './api.js';
 import { renderHeader, sortVersions } from './component-header.js';
 import { h, replace } from './dom.js';
@@ -13,7 +14,8 @@ import { createRenderPanel } from './render-panel.js';
 import { loadRuntime } from './runtime.js';
 import { createSidebar } from './sidebar.js';
 import { createSnippets } from './snippet.js';
-import { readUrlState, writeUrlState } from './state-url.js';
+import { createUsagePanel } from './usage-chart.js';
+import { readAdminRoute, readUrlState, writeUrlState, type AdminTab } from './state-url.js';
 
 interface View {
   detail: ComponentDetail;
@@ -35,17 +37,27 @@ let selection = 0;
 const sidebar = createSidebar(document.getElementById('sidebar')!, {
   api,
   onSelect(name) {
+    const leaving = readAdminRoute(location.hash) !== null;
+    if (leaving) {
+      // A new history entry, so Back returns to the admin view.
+      history.pushState(history.state, '', `${location.pathname}${location.search}`);
+      adminLink?.removeAttribute('aria-current');
+    }
     // The shown component again: keep its version and values.
     if (view?.detail.name !== name) void select(name, null, {});
+    else if (leaving) showView();
     if (matchMedia('(max-width: 720px)').matches) main.scrollIntoView({ block: 'start' });
   },
   onList(total, query) {
-    if (total === 0 && query === '' && !view && selection === 0) showEmptyRegistry();
+    if (total === 0 && query === '' && !view && selection === 0 && !readAdminRoute(location.hash)) showEmptyRegistry();
   },
 });
 const preview = createRenderPanel({ root, onDetails: showServerErrors, onData: (data) => actions.suggest(data) });
 const snippets = createSnippets(root);
 const actions = createActionsConsole(root, runtime);
+const usage = createUsagePanel((name) => api.detail(name));
+const admin = createAdminView(api);
+const adminLink = document.getElementById('admin-link');
 
 const header = h('div', { class: 'header-slot' });
 const formBody = h('div', { class: 'form-slot' });
@@ -63,7 +75,7 @@ const layout = h(
       h('section', { class: 'panel form-panel', 'aria-labelledby': 'parameters-title' }, h('div', { class: 'panel-head' }, h('h2', { id: 'parameters-title' }, 'Parameters'), reset), formBody),
       actions.element,
     ),
-    h('div', { class: 'column' }, preview.element, snippets.element),
+    h('div', { class: 'column' }, preview.element, snippets.element, usage.element),
   ),
 );
 
@@ -112,7 +124,8 @@ function showVersion() {
   form = createForm(version.parameters, view.values, changeValue);
   replace(formBody, form.element);
   reset.hidden = Object.keys(version.parameters).length === 0;
-  actions.show({ name: detail.name, version: version.version, actions: version.actions });
+  actions.show({ name: detail.name, version: version.version, actions: version.actionNames });
+  usage.show(detail, version.version);
   document.title = `${detail.name}@${version.version} · mikr0 playground`;
   update(true);
 }
@@ -194,21 +207,62 @@ function devComponent(): { name: string; version: string | null } | null {
 
 // Dev: the component's server code changed, so its schema may have: refetch, keep the values.
 window.addEventListener('mikr0:server-update', () => {
-  if (view) void select(view.detail.name, view.version.version, view.values);
+  if (view && !readAdminRoute(location.hash)) void select(view.detail.name, view.version.version, view.values);
 });
 
-const initial = readUrlState(location.search);
-const dev = devComponent();
-if (initial.component) void select(initial.component, initial.version, initial.values);
-else if (dev) void select(dev.name, dev.version, {});
-else {
-  replace(
-    main,
-    h(
-      'div',
-      { class: 'welcome' },
-      h('h1', {}, 'Pick a component'),
-      h('p', { class: 'muted' }, 'Choose one on the left to edit its parameters, watch it render live, copy its embed snippet and call its actions.'),
-    ),
-  );
+/** The hash decides: the admin view, or the component view the query describes. */
+let adminTab: AdminTab | null = null;
+function showRoute() {
+  const tab = readAdminRoute(location.hash);
+  if (tab) adminLink?.setAttribute('aria-current', 'page');
+  else adminLink?.removeAttribute('aria-current');
+  if (tab) {
+    if (admin.element.parentElement === main && adminTab === tab) return;
+    adminTab = tab;
+    // A component still loading must not replace the admin view when it arrives.
+    selection++;
+    main.removeAttribute('aria-busy');
+    sidebar.setSelected(null);
+    if (admin.element.parentElement !== main) replace(main, admin.element);
+    document.title = 'Admin · mikr0 playground';
+    void admin.show(tab);
+    return;
+  }
+  if (admin.element.parentElement !== main && main.childElementCount > 0) return;
+  if (view) showView();
+  else showInitial();
 }
+
+/** Back from the admin view to the component shown before it. */
+function showView() {
+  if (!view) return;
+  sidebar.setSelected(view.detail.name);
+  replace(main, layout);
+  showVersion();
+}
+
+function showInitial() {
+  const initial = readUrlState(location.search);
+  if (initial.component) void select(initial.component, initial.version, initial.values);
+  else if (dev) void select(dev.name, dev.version, {});
+  else {
+    replace(
+      main,
+      h(
+        'div',
+        { class: 'welcome' },
+        h('h1', {}, 'Pick a component'),
+        h('p', { class: 'muted' }, 'Choose one on the left to edit its parameters, watch it render live, copy its embed snippet and call its actions.'),
+      ),
+    );
+  }
+}
+
+const dev = devComponent();
+// vite dev's emulator has no admin API.
+if (dev && adminLink) adminLink.hidden = true;
+// Back and Forward between the admin view and a component (pushState) fire only popstate; a
+// tab link fires popstate and hashchange (showRoute ignores the second).
+window.addEventListener('hashchange', showRoute);
+window.addEventListener('popstate', showRoute);
+showRoute();

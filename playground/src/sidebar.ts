@@ -1,6 +1,7 @@
-/** The sidebar: the registry's components, searchable, a page at a time. */
+/** The sidebar: the registry's components, searchable, a page at a time; picking one selects it. */
 import type { Api, ComponentSummary } from './api.js';
-import { debounce, h, replace } from './dom.js';
+import { createComponentList } from './component-list.js';
+import { h } from './dom.js';
 
 const PER_PAGE = 20;
 
@@ -12,62 +13,7 @@ export interface SidebarOptions {
 }
 
 export function createSidebar(container: HTMLElement, { api, onSelect, onList }: SidebarOptions) {
-  const search = h('input', {
-    type: 'search',
-    class: 'search',
-    placeholder: 'Search components…',
-    'aria-label': 'Search components',
-    autocomplete: 'off',
-    spellcheck: 'false',
-  });
-  const status = h('p', { class: 'list-status', role: 'status', 'aria-live': 'polite' });
-  const list = h('ul', { class: 'component-list', 'aria-label': 'Components' });
-  const more = h('button', { type: 'button', class: 'button ghost load-more', hidden: true }, 'Load more');
-  container.append(h('div', { class: 'search-box' }, search), status, list, more);
-
-  let query = '';
-  let page = 0;
-  let shown = 0;
   let selected: string | null = null;
-  let controller: AbortController | null = null;
-
-  async function load(reset: boolean) {
-    controller?.abort();
-    const current = (controller = new AbortController());
-    if (reset) {
-      page = 0;
-      shown = 0;
-    }
-    container.setAttribute('aria-busy', 'true');
-    more.disabled = true;
-    try {
-      const result = await api.list(query, page + 1, PER_PAGE, current.signal);
-      if (current !== controller) return;
-      page = result.page;
-      if (reset) list.replaceChildren();
-      for (const component of result.components) list.append(item(component));
-      shown += result.components.length;
-      describe(result.total);
-      onList?.(result.total, query);
-      more.hidden = shown >= result.total;
-      more.textContent = `Load more (${shown} of ${result.total})`;
-    } catch (error) {
-      if ((error as Error).name === 'AbortError' || current !== controller) return;
-      const retry = h('button', { type: 'button', class: 'link', onclick: () => load(reset) }, 'Retry');
-      replace(status, h('span', { class: 'text-error' }, (error as Error).message), ' ', retry);
-    } finally {
-      if (current === controller) {
-        container.removeAttribute('aria-busy');
-        more.disabled = false;
-      }
-    }
-  }
-
-  function describe(total: number) {
-    if (total > 0) replace(status, `${total} component${total === 1 ? '' : 's'}${query ? ` matching “${query}”` : ''}`);
-    else if (query) replace(status, `No components match “${query}”.`);
-    else replace(status, h('strong', {}, 'No components yet.'));
-  }
 
   function item(component: ComponentSummary) {
     const button = h(
@@ -77,16 +23,10 @@ export function createSidebar(container: HTMLElement, { api, onSelect, onList }:
       component.description ? h('span', { class: 'item-description' }, component.description) : null,
     );
     if (component.name === selected) button.setAttribute('aria-current', 'true');
-    return h('li', {}, button);
+    return button;
   }
 
-  const onSearch = debounce(() => {
-    query = search.value.trim();
-    void load(true);
-  }, 250);
-  search.addEventListener('input', onSearch);
-  more.addEventListener('click', () => void load(false));
-  void load(true);
+  const { list } = createComponentList(container, { api, perPage: PER_PAGE, listClass: 'component-list', item, onList });
 
   return {
     setSelected(name: string | null) {

@@ -63,7 +63,7 @@ function codeBlock(title: string, label: string) {
 }
 
 /** The clipboard when the page may use it; otherwise select the text for Ctrl/Cmd+C. */
-async function copy(code: HTMLElement): Promise<string> {
+export async function copy(code: HTMLElement): Promise<string> {
   try {
     if (!navigator.clipboard) throw new Error('no clipboard');
     await navigator.clipboard.writeText(code.textContent ?? '');

@@ -33,3 +33,19 @@ export function writeUrlState(state: ViewState): void {
   if (search === location.search) return;
   history.replaceState(history.state, '', `${location.pathname}${search}${location.hash}`);
 }
+
+/** The admin view's tabs, in the hash (`#/admin/tokens`), so the component state in the query survives a visit. */
+export const ADMIN_TABS = ['tokens', 'components', 'audit'] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
+
+/** `#/admin` (tokens) or `#/admin/<tab>` → the tab; any other hash → null (the component view). */
+export function readAdminRoute(hash: string): AdminTab | null {
+  const match = /^#\/admin(?:\/([a-z]+))?\/?$/.exec(hash);
+  if (!match) return null;
+  const tab = (match[1] ?? 'tokens') as AdminTab;
+  return ADMIN_TABS.includes(tab) ? tab : 'tokens';
+}
+
+export function adminHash(tab: AdminTab): string {
+  return `#/admin/${tab}`;
+}
