@@ -196,6 +196,33 @@ describe.each(clouds)('three replicas on PostgreSQL + $name', ({ name: cloudName
     }
   });
 
+  test('usage, the audit log and unpublish are shared: renders on B and C count on A, unpublish on A is 410 on B and C within a second', async () => {
+    expect((await put(A, 'shared-usage', '1.0.0', await pack('shared-usage', '1.0.0', {}))).status).toBe(201);
+    expect((await put(A, 'shared-usage', '1.1.0', await pack('shared-usage', '1.1.0', {}))).status).toBe(201);
+    await until(async () => (await render(C.url, 'shared-usage', '1.0.0')).status === 200);
+    for (const replica of [B, C, C]) expect((await render(replica.url, 'shared-usage', '1.0.0')).status).toBe(200);
+    // B and C flush within 5 s; A then sees their renders (and its own unflushed ones: none).
+    const counted = await until(async () => {
+      const detail = await (await fetch(`${A.url}/r/components/shared-usage`)).json();
+      return detail.versions.find((v: { version: string }) => v.version === '1.0.0').renders >= 4;
+    }, { within: 10_000, every: 100 });
+    console.log(`[${cloudName}] renders on B and C counted on A after ${counted.toFixed(0)} ms`);
+    // So A's guard knows the version is in use.
+    const refused = await fetch(`${A.url}/r/components/shared-usage/1.0.0`, { method: 'DELETE', headers: { Authorization: adminAuth } });
+    expect(refused.status).toBe(409);
+    const res = await fetch(`${A.url}/r/components/shared-usage/1.0.0?force=true`, { method: 'DELETE', headers: { Authorization: adminAuth } });
+    const unpublished = performance.now();
+    expect(res.status).toBe(200);
+    const delays = await Promise.all(
+      [B, C].map((replica) => until(async () => (await render(replica.url, 'shared-usage', '1.0.0')).status === 410, { since: unpublished })),
+    );
+    for (const ms of delays) expect(ms).toBeLessThan(PROPAGATION_MS);
+    expect((await put(C, 'shared-usage', '1.0.0', await pack('shared-usage', '1.0.0', {}))).status).toBe(409);
+    // Written on A, read on B: one audit log.
+    const audit = await (await fetch(`${B.url}/r/audit?name=shared-usage`, { headers: { Authorization: adminAuth } })).json();
+    expect(audit.entries.map((e: { action: string }) => e.action)).toEqual(['unpublish', 'publish', 'publish']);
+  });
+
   test('10 racing publishes of one version over A, B and C: one 201, nine 409, the same bytes everywhere', async () => {
     const templates = Array.from({ length: 10 }, (_, i) => `export function mount(el) { el.textContent = 'contender ${i}'; }`);
     const bodies = await Promise.all(templates.map((template, i) => pack('race', '2.0.0', { contender: i }, template)));
