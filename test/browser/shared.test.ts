@@ -86,8 +86,11 @@ describe('shared framework packages', () => {
   });
 
   test('a component that needs another React major gets its own copy; both work', async () => {
-    await open(component('react-a') + component('react-old'));
+    // One after the other: react-old's copy is the installed React 19 under a React 18 range (no
+    // React 18 is installed), so were it provided first, react-a would rightly take it.
+    await open(component('react-a'));
     await page.waitForSelector('#react-a[state=mounted] .count');
+    await page.evaluate((html) => document.body.insertAdjacentHTML('beforeend', html), component('react-old'));
     await page.waitForSelector('#react-old[state=mounted] .count');
     await clickTwice('react-a', 'A/a: 2');
     // react-b's code, built as react-old with a React 18 range.
