@@ -21,8 +21,10 @@ export type Verified =
   | { ok: false; reason: 'expired'; id: string; expiresAt: number };
 
 export interface CreateOptions {
-  /** Name patterns a publish token is limited to; null or omitted for every name. */
-  names?: string[] | null;
+  /** Name patterns a publish token is limited to (a list, or one comma-separated string); null or omitted for every name. */
+  names?: string[] | string | null;
+  /** Lifetime from now as a duration, `'30d'`, `'12h'`, `'15m'`, `'45s'` (or `expiresInMs`); omitted never expires. */
+  expires?: string | null;
   /** Lifetime from now in ms; null or omitted never expires. */
   expiresInMs?: number | null;
   /** Who creates it, for the audit log. */
@@ -41,7 +43,7 @@ export function createTokens(backend: MetadataBackend, audit: Audit) {
       if (names && scopes.includes('admin')) {
         throw new TypeError('Name patterns limit publish tokens; an admin token manages the whole registry: drop the names or the admin scope');
       }
-      const { expiresInMs } = options;
+      const expiresInMs = options.expires != null ? parseDuration(options.expires) : options.expiresInMs;
       if (expiresInMs != null && !(Number.isFinite(expiresInMs) && expiresInMs > 0)) {
         throw new TypeError(`A token's lifetime must be a positive duration, got ${expiresInMs}`);
       }

@@ -218,7 +218,7 @@ export function describeLayerConformance(suite: SuiteContext): void {
 
     test('name patterns and expiry are kept; an expired token verifies as expired, a revoked one as revoked', async () => {
       const { tokens } = layer(backend);
-      const scoped = await tokens.create(['publish'], 'team', { names: '@checkout/*, header' as unknown as string[], expiresInMs: 30 * 86_400_000 });
+      const scoped = await tokens.create(['publish'], 'team', { names: '@checkout/*, header', expires: '30d' });
       expect(scoped.info.names).toEqual(['@checkout/*', 'header']);
       expect(Date.parse(scoped.info.expiresAt!) - Date.parse(scoped.info.createdAt)).toBe(30 * 86_400_000);
       expect(await tokens.verify(scoped.token)).toMatchObject({ ok: true, row: { names: ['@checkout/*', 'header'] } });
