@@ -39,9 +39,9 @@ export function createTokensTab({ admin, who, explain }: AdminContext): HTMLElem
       h('td', {}, h('span', { class: 'token-label' }, token.label || '(no label)'), h('span', { class: 'token-id' }, token.id), token.id === who.tokenId ? h('span', { class: 'badge' }, 'you') : null),
       h('td', { 'data-scopes': '' }, token.scopes.join(', ')),
       h('td', { 'data-names': '' }, token.names ? token.names.join(', ') : h('span', { class: 'muted' }, 'every name')),
-      h('td', { class: 'nowrap' }, formatTime(token.createdAt)),
-      h('td', { class: 'nowrap' }, formatTime(token.lastUsedAt, 'never')),
-      h('td', { class: 'nowrap' }, formatTime(token.expiresAt, 'never')),
+      h('td', { class: 'when' }, formatTime(token.createdAt)),
+      h('td', { class: 'when' }, formatTime(token.lastUsedAt, 'never')),
+      h('td', { class: 'when' }, formatTime(token.expiresAt, 'never')),
       h('td', {}, h('span', { class: `status-pill ${status}`, 'data-token-status': '' }, status)),
       h('td', {}, revoke),
     );
