@@ -30,7 +30,6 @@ export interface Principal extends Actor {
   expiresAt: number | null;
 }
 
-const CHALLENGE = 'Basic realm="mikr0", Bearer realm="mikr0"';
 /** Failed sign-ins from one address written to the audit log before it stops for a minute. */
 const AUDITED_FAILURES = 50;
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -40,6 +39,8 @@ type Checked = { ok: true; principal: Omit<Principal, 'address' | 'requestId'> }
 export function createAuth(tokens: Tokens, audit: Audit, options: AuthOptions, logger: Logger) {
   const username = options.username && options.password ? options.username : undefined;
   const admin = username ? { user: digest(username), pass: digest(options.password!) } : null;
+  // Basic only where there is an admin user to sign in as: a browser answers a Basic challenge with its own dialog.
+  const challenge = admin ? 'Basic realm="mikr0", Bearer realm="mikr0"' : 'Bearer realm="mikr0"';
   const maxFailures = options.maxFailures ?? 10;
   const windowMs = options.windowMs ?? 15 * 60 * 1000;
   /** Failures per credential (the SHA-256 of what was sent), for `windowMs` from the first. */
@@ -91,7 +92,7 @@ export function createAuth(tokens: Tokens, audit: Audit, options: AuthOptions, l
       ? `send "Authorization: Bearer <token>" (${create}) or the admin user and password`
       : `send "Authorization: Bearer <token>" (create one with: ${create})`;
     if (!header) {
-      throw createError({ status: 401, code: 'UNAUTHORIZED', message: `Authentication required: ${hint}`, headers: { 'WWW-Authenticate': CHALLENGE } });
+      throw createError({ status: 401, code: 'UNAUTHORIZED', message: `Authentication required: ${hint}`, headers: { 'WWW-Authenticate': challenge } });
     }
     const credential = digest(header).toString('hex');
     if ((failures.get(credential) ?? 0) >= maxFailures) {
@@ -126,7 +127,7 @@ export function createAuth(tokens: Tokens, audit: Audit, options: AuthOptions, l
       status: 401,
       code: 'UNAUTHORIZED',
       message: checked.message ?? `Invalid credentials: ${hint}`,
-      headers: { 'WWW-Authenticate': CHALLENGE },
+      headers: { 'WWW-Authenticate': challenge },
     });
   }
 

@@ -135,6 +135,18 @@ describe('scoped tokens', () => {
 });
 
 describe('token management over HTTP', () => {
+  test('a 401 challenges for Basic only where an admin user is configured (browsers answer Basic with a dialog)', async () => {
+    expect((await call('/r/tokens')).headers.get('www-authenticate')).toBe('Basic realm="mikr0", Bearer realm="mikr0"');
+    const otherDir = await tempDir('mikr0-no-admin-');
+    const other = await startRegistryCli(['--port', '0', '--data', otherDir]);
+    const res = await fetch(`${other.url}/r/tokens`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="mikr0"');
+    expect((await res.json()).error.message).not.toContain('admin user');
+    await stop(other.child);
+    await fs.rm(otherDir, { recursive: true, force: true });
+  });
+
   test('admin only: a publish token gets 403, no credentials 401', async () => {
     const { token } = await createToken({ scopes: ['publish'], label: 'not-admin' });
     for (const [method, route] of [['GET', '/r/tokens'], ['POST', '/r/tokens'], ['DELETE', '/r/tokens/abc'], ['GET', '/r/audit']] as const) {
