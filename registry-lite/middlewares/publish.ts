@@ -16,7 +16,7 @@ export function publishMiddleware(ctx: Pick<RegistryContext, 'audit' | 'auth' | 
       // Cheap checks first, so a doomed upload is refused before its body is read.
       await checkTarget(ctx, name, version);
       const body = await readBody(req, ctx.options.limits.maxBundleBytes);
-      const published = await ingest(ctx, name!, version!, body);
+      const published = await ingest(ctx, name!, version!, body, req.id);
       await ctx.audit.record('publish', by, { name: name!, version: version! });
       sendJson(res, 201, published);
     } catch (error) {

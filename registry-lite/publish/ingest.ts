@@ -35,7 +35,8 @@ export async function checkTarget(ctx: Pick<RegistryContext, 'components'>, name
   if (existing) throw exists(name!, version!, existing.unpublishedAt !== null);
 }
 
-export async function ingest(ctx: IngestContext, name: string, version: string, body: Uint8Array) {
+/** `requestId`: the publish request's, for the log line (none when published from code). */
+export async function ingest(ctx: IngestContext, name: string, version: string, body: Uint8Array, requestId?: string) {
   const { limits } = ctx.options;
   const files = await readTarGz(body, { maxUnpackedBytes: limits.maxUnpackedBytes, maxFiles: limits.maxFiles });
   const { description, manifest } = buildManifest(name, version, files, {
@@ -59,7 +60,8 @@ export async function ingest(ctx: IngestContext, name: string, version: string, 
     const existing = await ctx.components.get(name, version);
     throw exists(name, version, existing?.unpublishedAt != null);
   }
-  ctx.logger.info(`mikr0: published ${name}@${version} (${files.length} files)`);
+  const request = requestId ? ` (request ${requestId})` : '';
+  ctx.logger.info(`mikr0: published ${name}@${version} (${files.length} files)${request}`, { requestId });
   const integrity: Record<string, string> = {};
   for (const [file, info] of Object.entries(manifest.files)) integrity[file] = info.integrity;
   return { name, version, integrity };

@@ -79,6 +79,19 @@ describe('mikr0 registry --log-format json', () => {
     await fs.rm(data, { recursive: true, force: true });
   });
 
+  test('the line about a publish names its request', async () => {
+    const res = await fetch(`${registry.url}/r/publish/log-traced/1.0.0`, {
+      method: 'PUT',
+      headers: { Authorization: admin, 'x-request-id': 'logs-publish' },
+      body: (await bundle('log-traced', '1.0.0', null)) as Uint8Array<ArrayBuffer>,
+    });
+    expect(res.status).toBe(201);
+    expect(await registry.line((l) => l.requestId === 'logs-publish' && String(l.msg).includes('published'))).toMatchObject({
+      level: 30,
+      msg: 'mikr0: published log-traced@1.0.0 (2 files) (request logs-publish)',
+    });
+  });
+
   test('the banner is a JSON line too', () => {
     const banner = JSON.parse(registry.stdout().split('\n')[0]);
     expect(banner).toMatchObject({ level: 30, msg: 'listening', url: registry.url, data, auth: expect.stringContaining('root') });
