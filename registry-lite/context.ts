@@ -54,7 +54,7 @@ export interface RegistryContext {
  * every bundle's prefix: a bundle file must never land where the sandbox reads a code cache
  * (V8's deserializer is not built for hostile input). No package name starts with "_".
  */
-function codeCacheKey(record: VersionRecord): string {
+export function codeCacheKey(record: VersionRecord): string {
   return `_v8-cache/${record.prefix}/${record.manifest.server}.v8-${process.versions.v8}.cache`;
 }
 

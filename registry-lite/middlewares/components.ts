@@ -1,5 +1,5 @@
 import { badRequest, createError, notFound, type ErrorDetail } from '../../runtime/shared/errors.js';
-import { gone, type RegistryContext } from '../context.js';
+import { codeCacheKey, gone, type RegistryContext } from '../context.js';
 import { DAY_MS } from '../metadata/usage.js';
 import { methodNotAllowed, pathSegments, readJson, sendJson, splitUrl, takeName, type Next, type Req, type Res } from '../http.js';
 
@@ -99,7 +99,9 @@ export function componentsMiddleware(ctx: Pick<RegistryContext, 'audit' | 'auth'
     await ctx.audit.record('unpublish', by, { name, version, detail: force === 'true' ? 'forced' : undefined });
     // The bytes go too (a bad version may hold what must not be served). The row says 410 whatever is left.
     const files = [...new Set([...record.manifest.client, ...(record.manifest.server ? [record.manifest.server] : [])])];
-    const removed = await Promise.allSettled(files.map((file) => ctx.storage.removeItem(`${record.prefix}/${file}`)));
+    // With the compiled server code V8 cached for it, which is the bad version's code too.
+    const keys = [...files.map((file) => `${record.prefix}/${file}`), ...(record.manifest.server ? [codeCacheKey(record)] : [])];
+    const removed = await Promise.allSettled(keys.map((key) => ctx.storage.removeItem(key)));
     const failed = removed.filter((r) => r.status === 'rejected').length;
     if (failed) ctx.logger.warn(`mikr0: unpublished ${name}@${version}, but ${failed} of its files could not be removed from storage (request ${req.id})`);
     return { name, version, unpublished: new Date(at).toISOString() };

@@ -298,6 +298,11 @@ describe('unpublish', () => {
     expect(error.message).toContain('--force');
     expect((await fetch(`${registry.url}/r/component/yanked/1.1.0`)).status).toBe(200);
 
+    // The sandbox keeps V8's compiled code of what it ran (written after the first run): that goes too.
+    const codeCaches = async () =>
+      (await fs.readdir(path.join(dir, 'storage', '_v8-cache', 'yanked'), { recursive: true }).catch(() => [] as string[])).filter((f) => String(f).endsWith('.cache'));
+    for (let waited = 0; (await codeCaches()).length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await codeCaches()).toHaveLength(1);
     const forced = await call('/r/components/yanked/1.1.0?force=true', { method: 'DELETE', auth: admin() });
     expect(forced.status).toBe(200);
     expect(await forced.json()).toMatchObject({ name: 'yanked', version: '1.1.0' });
@@ -326,8 +331,9 @@ describe('unpublish', () => {
     expect((await call('/r/components/yanked/1.1.0?force=true', { method: 'DELETE', auth: admin() })).status).toBe(410);
     expect((await call('/r/components/yanked/9.9.9', { method: 'DELETE', auth: admin() })).status).toBe(404);
     expect((await call('/r/components/yanked/1.1.0', { method: 'PATCH', auth: admin(), json: { deprecated: 'x' } })).status).toBe(410);
-    // Its files are gone from storage.
+    // Its files are gone from storage, its compiled code too.
     expect(await templates()).toEqual([]);
+    expect(await codeCaches()).toEqual([]);
   });
 });
 
