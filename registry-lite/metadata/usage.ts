@@ -34,8 +34,20 @@ export function createUsage(backend: MetadataBackend, options: UsageOptions = {}
   let flushing: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
+  // The day of the current time, recomputed only when a count crosses midnight (UTC): a
+  // Date and an ISO string per render showed in the render path's profile.
+  let today = '';
+  let todayStart = 0;
+  let todayEnd = 0;
+  function dayAt(at: number): string {
+    if (at >= todayStart && at < todayEnd) return today;
+    todayStart = at - (at % DAY_MS);
+    todayEnd = todayStart + DAY_MS;
+    return (today = dayOf(at));
+  }
+
   function count(name: string, version: string, renders: number, actions: number, at: number) {
-    const day = dayOf(at);
+    const day = dayAt(at);
     const key = `${name}\0${version}\0${day}`;
     let row = pending.get(key);
     if (!row) pending.set(key, (row = { name, version, day, renders: 0, actions: 0, lastRenderedAt: null }));
