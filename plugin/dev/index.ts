@@ -106,10 +106,12 @@ export function devPlugin(state: PluginState): Plugin {
         manifest: manifest(null),
         publishedAt: Date.now(),
       });
+      /** Why the last load failed, for the terminal (the overlay shows it in the browser). */
+      let loadError: unknown;
       refresh = async () => {
         // hotUpdate runs before the runner hears of the change: start from fresh modules.
         executor.reset();
-        const definition = await load().catch(() => null);
+        const definition = await load().catch((error) => ((loadError = error), null));
         if (definition) await development.update(manifest(definition));
         return definition !== null;
       };
@@ -121,7 +123,10 @@ export function devPlugin(state: PluginState): Plugin {
       const loadFirst = () =>
         (first ??= reloads.then(refresh!).then((loaded) => {
           broken = !loaded;
-          if (!loaded) vite.warn(`mikr0: ${entryUrl} could not be loaded yet (see the error above); fix it and save`, { timestamp: true });
+          if (!loaded) {
+            const why = (loadError as Error)?.stack ?? String(loadError);
+            vite.warn(`mikr0: ${entryUrl} could not be loaded yet; fix it and save:\n${why}`, { timestamp: true });
+          }
         }));
       server.httpServer?.once('listening', () => void loadFirst());
       const waitForFirstLoad = (req: { url?: string }, _res: unknown, next: (error?: unknown) => void) => {

@@ -166,3 +166,26 @@ describe('vite dev: registry fallback', () => {
     }
   });
 });
+
+describe('vite dev: a component that cannot be loaded at start', () => {
+  test('the terminal says why, not only the browser overlay', async () => {
+    const broken = await writeProject({
+      'package.json': JSON.stringify({ name: 'broken-card', version: '0.1.0', type: 'module' }),
+      'src/index.ts': `import { createComponent } from 'vite-plugin-mikr0/runtime';\nconst settings = undefined as any;\nexport default createComponent({ loader: () => ({ tone: settings.tone }), mount() {} });\nsettings.tone;\n`,
+    });
+    const warnings: string[] = [];
+    const logger = { info() {}, warn: (m: string) => void warnings.push(m), warnOnce() {}, error() {}, clearScreen() {}, hasErrorLogged: () => false, hasWarned: false };
+    const server = await createServer({ root: broken, configFile: false, customLogger: logger, server: { port: 0, host: '127.0.0.1', ws: false }, plugins: [mikr0()] });
+    try {
+      await server.listen();
+      const url = server.resolvedUrls!.local[0].replace(/\/$/, '');
+      await fetch(`${url}/r/component/broken-card/0.1.0`);
+      const line = warnings.find((w) => w.includes('could not be loaded yet'));
+      expect(line).toContain("Cannot read properties of undefined (reading 'tone')");
+      expect(line).toContain('fix it and save');
+    } finally {
+      await server.close();
+      await fs.rm(broken, { recursive: true, force: true });
+    }
+  });
+});
