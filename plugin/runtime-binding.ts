@@ -15,8 +15,10 @@ export function runtimeBindingPlugin(state: PluginState): Plugin {
     name: 'mikr0:runtime',
     enforce: 'pre',
     applyToEnvironment: (environment) => environment.config.consumer === 'client',
-    async resolveId(id, importer) {
-      if (id !== RUNTIME || !importer || importer.includes('/node_modules/') || importer === BOUND) return null;
+    async resolveId(id, importer, options) {
+      // Vite's dependency scan must see the real package: bound to a virtual module it would not
+      // pre-bundle the runtime, find it on the first request, re-optimize and reload the page.
+      if (id !== RUNTIME || (options as { scan?: boolean }).scan || !importer || importer.includes('/node_modules/') || importer === BOUND) return null;
       const resolved = await this.resolve(id, importer, { skipSelf: true });
       if (!resolved) return null;
       runtimePath = resolved.id;

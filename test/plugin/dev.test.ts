@@ -189,3 +189,15 @@ describe('vite dev: a component that cannot be loaded at start', () => {
     }
   });
 });
+
+describe('vite dev: dependency pre-bundling', () => {
+  test("Vite's dependency scan sees the real runtime package; the page's import is the bound runtime", async () => {
+    // Bound to a virtual module during the scan too, the runtime was never pre-bundled: the first
+    // request found it, Vite re-optimized and, now and then, reloaded the page under the test.
+    const container = dev.server.environments.client.pluginContainer;
+    const importer = path.join(dir, 'src', 'index.ts');
+    const scanned = await container.resolveId('vite-plugin-mikr0/runtime', importer, { scan: true } as never);
+    expect(scanned?.id).toMatch(/\/runtime\/index\.(js|ts)$/);
+    expect((await container.resolveId('vite-plugin-mikr0/runtime', importer))?.id).toBe('\0mikr0:runtime');
+  });
+});
