@@ -5,51 +5,28 @@
  * TIMEOUT within its `timeout`, fallback shown.
  */
 import net from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers.js';
-import { launchBrowser } from './browser.js';
-import { publishComponents } from './components.js';
-import { startPageServer } from './page-server.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { page, pages, registry, useTestbed } from './testbed.js';
 
-let registry: TestRegistry;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
 let requests: { method: string; url: string }[];
 /** Accepts connections and never answers: the registry that hangs. */
 let silent: net.Server;
 let silentUrl: string;
 
+useTestbed({
+  onPage: (page) =>
+    page.on('request', (request) => {
+      const url = request.url();
+      if (url.includes('/r/component/') || url.includes('/r/batch')) requests.push({ method: request.method(), url });
+    }),
+});
 beforeAll(async () => {
-  [registry, pages, browser] = await Promise.all([startRegistry(), startPageServer(), launchBrowser()]);
-  await publishComponents(registry);
   silent = net.createServer(() => {}).listen(0, '127.0.0.1');
   await new Promise((resolve) => silent.once('listening', resolve));
   silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
 });
-afterAll(async () => {
-  await browser?.close();
-  silent?.close();
-  await Promise.all([registry?.close(), pages?.close()]);
-});
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = [];
-  requests = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  page.on('request', (request) => {
-    const url = request.url();
-    if (url.includes('/r/component/') || url.includes('/r/batch')) requests.push({ method: request.method(), url });
-  });
-});
-afterEach(async () => {
-  await context.close();
-  expect(errors).toEqual([]);
-});
+afterAll(() => void silent?.close());
+beforeEach(() => void (requests = []));
 
 const open = (body: string) => page.goto(pages.page(body, `<script type="module" src="${registry.url}/r/client.js"></script>`));
 const greeter = (name: string, attrs = '') => `<mikro-component name="greeter" version="1.x" parameters='{"name":"${name}"}' ${attrs}></mikro-component>`;

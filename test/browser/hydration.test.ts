@@ -4,45 +4,20 @@
  * runtime hydrates them — same DOM nodes, no render request; a fetched payload's HTML is
  * hydrated too; a fragment the server could not render is tried again in the browser.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { renderFragments } from '../../runtime/shared/compose.js';
 import { failedFragment } from '../../runtime/shared/fragment.js';
-import { startRegistry, type TestRegistry } from '../helpers.js';
-import { launchBrowser } from './browser.js';
-import { publishComponents } from './components.js';
-import { startPageServer } from './page-server.js';
+import { newPage, page, pages, errors as problems, registry, useTestbed } from './testbed.js';
 
-let registry: TestRegistry;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: string[];
 let renderRequests: string[];
 
-beforeAll(async () => {
-  [registry, pages, browser] = await Promise.all([startRegistry(), startPageServer(), launchBrowser()]);
-  await publishComponents(registry);
+// Console errors and warnings count (a hydration mismatch is a warning); tests that expect none say so.
+useTestbed({
+  console: ['error', 'warning'],
+  noErrors: false,
+  onPage: (page) => page.on('request', (request) => request.url().includes('/r/component/') && renderRequests.push(request.url())),
 });
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([registry?.close(), pages?.close()]);
-});
-
-async function newPage(options: { javaScriptEnabled?: boolean } = {}) {
-  context = await browser.newContext(options);
-  page = await context.newPage();
-  problems = [];
-  renderRequests = [];
-  page.on('pageerror', (error) => problems.push(String(error)));
-  page.on('console', (message) => ['error', 'warning'].includes(message.type()) && problems.push(`${message.type()}: ${message.text()}`));
-  page.on('request', (request) => request.url().includes('/r/component/') && renderRequests.push(request.url()));
-}
-beforeEach(() => newPage());
-afterEach(async () => {
-  await context.close();
-});
+beforeEach(() => void (renderRequests = []));
 
 const fragment = async (path: string) => {
   const res = await fetch(`${registry.url}${path}`, { headers: { Accept: 'text/html' } });
@@ -66,7 +41,6 @@ const events = () => page.evaluate(() => (window as any).events as [string, any]
 
 describe('a fragment composed on the server', () => {
   test('shows the component and its styles with JavaScript off', async () => {
-    await context.close();
     await newPage({ javaScriptEnabled: false });
     const { status, html } = await fragment('/r/component/ssr-card/1.x?name=Ann');
     expect(status).toBe(200);

@@ -3,39 +3,10 @@
  * with its own stylesheet; the page's styles (rules and inherited ones) stay out, its events
  * still reach the page. Without `isolate` nothing changes.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers.js';
-import { launchBrowser } from './browser.js';
-import { publishComponents } from './components.js';
-import { startPageServer } from './page-server.js';
+import { expect, test } from 'vitest';
+import { page, pages, registry, useTestbed } from './testbed.js';
 
-let registry: TestRegistry;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  [registry, pages, browser] = await Promise.all([startRegistry(), startPageServer(), launchBrowser()]);
-  await publishComponents(registry);
-});
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([registry?.close(), pages?.close()]);
-});
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  page.on('console', (message) => message.type() === 'error' && !message.location().url.endsWith('/favicon.ico') && errors.push(message.text()));
-});
-afterEach(async () => {
-  await context.close();
-  expect(errors).toEqual([]);
-});
+useTestbed({ console: ['error'] });
 
 /** The page's own styles: on the elements a component has, and inherited ones on body. */
 const HOST_STYLE = `<style>body { color: rgb(4, 5, 6); font-style: italic } button, p { color: rgb(1, 2, 3); margin: 7px }</style>`;

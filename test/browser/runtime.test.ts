@@ -4,40 +4,12 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startRegistry, type TestRegistry } from '../helpers.js';
-import { launchBrowser } from './browser.js';
-import { publishComponents } from './components.js';
-import { startPageServer } from './page-server.js';
+import { describe, expect, test } from 'vitest';
 // Types only: window.mikr0, as the browser runtime declares it.
 import type {} from '../../runtime/client/index.js';
+import { context, page, pages, registry, useTestbed } from './testbed.js';
 
-let registry: TestRegistry;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
-
-beforeAll(async () => {
-  [registry, pages, browser] = await Promise.all([startRegistry(), startPageServer(), launchBrowser()]);
-  await publishComponents(registry);
-});
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([registry?.close(), pages?.close()]);
-});
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-});
-afterEach(async () => {
-  await context.close();
-  expect(errors).toEqual([]);
-});
+useTestbed();
 
 /** A host page with the runtime from the registry and `body`; waits until the runtime is defined. */
 async function open(body: string, script = '') {

@@ -5,43 +5,22 @@
  * cannot take the page's React 19, gets its own copy and still works; a template.js imported by
  * hand, without the runtime, still finds React.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startRegistry, type TestRegistry } from '../helpers.js';
-import { launchBrowser } from './browser.js';
-import { publishComponents, publishOnly } from './components.js';
-import { startPageServer } from './page-server.js';
+import { publishOnly } from './components.js';
+import { page, pages, registry, useTestbed } from './testbed.js';
 
-let registry: TestRegistry;
 let other: TestRegistry;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let errors: string[];
 /** Requests for a component's own copy of React (the chunk it loads when the page has none that fits). */
 let reactChunks: string[];
 
+useTestbed({ onPage: (page) => page.on('request', (request) => /share_own_react-[\w-]+\.js$/.test(request.url()) && reactChunks.push(request.url())) });
 beforeAll(async () => {
-  [registry, other, pages, browser] = await Promise.all([startRegistry(), startRegistry(), startPageServer(), launchBrowser()]);
-  await Promise.all([publishComponents(registry), publishOnly(other, ['react-b@1.0.0'])]);
+  other = await startRegistry();
+  await publishOnly(other, ['react-b@1.0.0']);
 });
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([registry?.close(), other?.close(), pages?.close()]);
-});
-beforeEach(async () => {
-  context = await browser.newContext();
-  page = await context.newPage();
-  errors = [];
-  reactChunks = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  page.on('request', (request) => /share_own_react-[\w-]+\.js$/.test(request.url()) && reactChunks.push(request.url()));
-});
-afterEach(async () => {
-  await context.close();
-  expect(errors).toEqual([]);
-});
+afterAll(() => other?.close());
+beforeEach(() => void (reactChunks = []));
 
 const component = (name: string, attrs = '') => `<mikro-component id="${name}" name="${name}" version="1.x" ${attrs}></mikro-component>`;
 async function open(body: string) {
