@@ -6,6 +6,7 @@
  */
 import type { Manifest } from '../../bundle/types.js';
 import type { AuditEntry, MetadataBackend, TokenRow, UsageRow, VersionEntry, VersionRecord } from './types.js';
+import { addUsageRow } from './usage.js';
 
 interface Stored extends Omit<VersionRecord, 'manifest'> {
   /** As text, like a database column: parsed anew for every reader. */
@@ -149,17 +150,7 @@ export function memoryBackend(): MetadataBackend {
 
     async addUsage(rows) {
       open();
-      for (const row of rows) {
-        const key = `${row.name}\0${row.version}\0${row.day}`;
-        const had = usage.get(key);
-        if (!had) {
-          usage.set(key, { ...row });
-          continue;
-        }
-        had.renders += row.renders;
-        had.actions += row.actions;
-        if (row.lastRenderedAt !== null && (had.lastRenderedAt === null || row.lastRenderedAt > had.lastRenderedAt)) had.lastRenderedAt = row.lastRenderedAt;
-      }
+      for (const row of rows) addUsageRow(usage, row);
     },
     async getUsage(name, sinceDay) {
       open();

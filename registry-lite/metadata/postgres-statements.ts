@@ -3,6 +3,7 @@
  * the shaping some of them need.
  */
 import type { UsageRow } from './types.js';
+import { addUsageRow } from './usage.js';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
@@ -66,16 +67,6 @@ export function usageColumns(rows: UsageRow[]): unknown[] | null {
  */
 function mergeUsage(rows: UsageRow[]): UsageRow[] {
   const byKey = new Map<string, UsageRow>();
-  for (const row of rows) {
-    const key = JSON.stringify([row.name, row.version, row.day]);
-    const had = byKey.get(key);
-    if (!had) {
-      byKey.set(key, { ...row });
-      continue;
-    }
-    had.renders += row.renders;
-    had.actions += row.actions;
-    if (row.lastRenderedAt !== null && (had.lastRenderedAt === null || row.lastRenderedAt > had.lastRenderedAt)) had.lastRenderedAt = row.lastRenderedAt;
-  }
+  for (const row of rows) addUsageRow(byKey, row);
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }

@@ -75,7 +75,7 @@ export function createUsage(backend: MetadataBackend, options: UsageOptions = {}
       },
       (error) => {
         flushing = undefined;
-        for (const row of rows) merge(pending, row);
+        for (const row of rows) addUsageRow(pending, row);
         options.onError?.(error);
         if (!timer && pending.size > 0) {
           timer = setTimeout(() => void flush(), options.flushIntervalMs ?? 5000);
@@ -90,8 +90,8 @@ export function createUsage(backend: MetadataBackend, options: UsageOptions = {}
   async function rows(name: string, sinceDay: string): Promise<UsageRow[]> {
     await flushing;
     const merged = new Map<string, UsageRow>();
-    for (const row of await backend.getUsage(name, sinceDay)) merge(merged, row);
-    for (const row of pending.values()) if (row.name === name && row.day >= sinceDay) merge(merged, row);
+    for (const row of await backend.getUsage(name, sinceDay)) addUsageRow(merged, row);
+    for (const row of pending.values()) if (row.name === name && row.day >= sinceDay) addUsageRow(merged, row);
     return [...merged.values()];
   }
 
@@ -141,7 +141,12 @@ export function createUsage(backend: MetadataBackend, options: UsageOptions = {}
 
 export type Usage = ReturnType<typeof createUsage>;
 
-function merge(into: Map<string, UsageRow>, row: UsageRow) {
+/**
+ * Adds `row` to what `into` holds for its (name, version, day): counts summed, the later
+ * `lastRenderedAt` kept. The one merge of usage rows (this layer, the memory backend, the
+ * PostgreSQL batch).
+ */
+export function addUsageRow(into: Map<string, UsageRow>, row: UsageRow): void {
   const key = `${row.name}\0${row.version}\0${row.day}`;
   const had = into.get(key);
   if (!had) return void into.set(key, { ...row });
